@@ -1,0 +1,10 @@
+require('@kusto/language-service-next/bridge.min.js');
+require('@kusto/language-service-next/Kusto.Language.Bridge.min.js');
+const K = globalThis.Kusto;
+const F = K.Language.Functions, A = K.Language.Aggregates;
+console.log(typeof F.All, F.All && Object.keys(F.All).slice(0,20), Array.isArray(F.All));
+const l = F.All; 
+const arr = Array.isArray(l) ? l : (l.items || l.ToArray && l.ToArray());
+console.log(arr && arr.length);
+const want = new Set(process.argv.slice(2));
+for (const [tag, L] of [['fn',F.All],['agg',A.All]]) for (const f of (Array.isArray(L)?L:L.ToArray())) if (want.has(f.Name)) console.log(tag, f.Name, f.ResultNameKind, JSON.stringify(f.ResultNamePrefix));

@@ -1,0 +1,12 @@
+require('@kusto/language-service-next/bridge.min.js');
+require('@kusto/language-service-next/Kusto.Language.Bridge.min.js');
+const K = globalThis.Kusto;
+const SK = K.Language.Syntax.SyntaxKind;
+const ks = Object.keys(SK).filter(k => typeof SK[k] === 'number');
+console.log(ks.length, ks.slice(0,5), SK.FilterOperator);
+const code = K.Language.KustoCode.Parse("T | where a == 1");
+const n = code.Syntax;
+console.log(typeof n.Kind, n.$$name, Bridge.getTypeName(n), n.constructor.$$name, Object.getPrototypeOf(n).$$name);
+const tok = n.GetTokenAt(4); console.log(tok.Text, tok.TextStart, tok.Width, Bridge.getTypeName(tok), tok.Kind === SK.WhereKeyword, Object.getOwnPropertyNames(Object.getPrototypeOf(tok)).slice(0,30));
+const t2 = n.GetTokenAt(100); console.log(t2 && t2.Text, t2 && t2.Kind===SK.EndOfTextToken);
+console.log('IsMissing' in tok, tok.IsMissing);

@@ -1,0 +1,101 @@
+// ESLint flat config. The import boundaries here are the architecture's rules of direction
+// (see README "Architecture"): core knows no SDK and no node I/O, the emulator shares nothing with core.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const azureSdks = ['@azure/arm-*', '@azure/identity', '@azure/storage-*', '@azure/data-tables', 'applicationinsights', '@azure/core-*'];
+const nodeIo = ['fs', 'fs/*', 'node:fs', 'node:fs/*', 'http', 'https', 'node:http', 'node:https', 'net', 'node:net', 'child_process', 'node:child_process', 'process', 'node:process', 'os', 'node:os'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bin/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: azureSdks, message: 'core/ is pure: no Azure SDK.' },
+          { group: nodeIo, message: 'core/ is pure: no node I/O.' },
+          { group: ['zod'], message: 'validation happens at the boundary (core/rows.ts is the one exception, see override).' },
+          { group: ['**/adapters/**', '**/app/**', '**/ports/**', '**/functions/**', '**/cli/**', '**/emulator/**', '**/config', '**/composition'], message: 'core/ imports only core/.' },
+        ],
+      }],
+      'no-restricted-globals': ['error', { name: 'process', message: 'core/ reads no environment.' }],
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'core/ takes a Clock.' }],
+    },
+  },
+  {
+    // Rows arrive as unknown and are validated with zod here, once.
+    files: ['src/core/rows.ts', 'src/core/config-schema.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: azureSdks, message: 'core/ is pure: no Azure SDK.' },
+          { group: nodeIo, message: 'core/ is pure: no node I/O.' },
+          { group: ['**/adapters/**', '**/app/**', '**/ports/**', '**/functions/**', '**/cli/**', '**/emulator/**'], message: 'core/ imports only core/.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/ports/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: azureSdks, message: 'ports/ are interfaces over core types.' },
+        { group: ['**/adapters/**', '**/app/**', '**/functions/**', '**/cli/**', '**/emulator/**'], message: 'ports/ import only core/.' },
+      ] }],
+    },
+  },
+  {
+    files: ['src/app/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: azureSdks, message: 'app/ talks to Azure through ports only.' },
+        { group: ['**/adapters/**', '**/functions/**', '**/cli/**', '**/emulator/**', '**/composition'], message: 'app/ imports core/ and ports/ only.' },
+      ] }],
+      'no-restricted-globals': ['error', { name: 'process', message: 'only config.ts reads the environment.' }],
+    },
+  },
+  {
+    files: ['src/functions/**/*.ts', 'src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: azureSdks, message: 'triggers and the CLI reach SDKs through composition.ts.' },
+        { group: ['**/adapters/**'], message: 'triggers and the CLI reach adapters through composition.ts.' },
+      ] }],
+    },
+  },
+  {
+    files: ['src/functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: azureSdks, message: 'triggers reach SDKs through composition.ts.' },
+        { group: ['**/adapters/**'], message: 'triggers reach adapters through composition.ts.' },
+        { group: ['**/emulator/**', '**/emulator', '@kusto/*'], message: 'the Function App never loads the emulator.' },
+      ] }],
+    },
+  },
+  {
+    files: ['src/emulator/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/core/**', '**/core', '**/app/**', '**/adapters/**', '**/ports/**', '**/config', '**/composition'], message: 'the emulator is an independent stand-in for Azure: it shares no logic with the app.' },
+      ] }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/config.ts', 'src/emulator/**', 'src/core/**'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'only config.ts reads process.env.' }],
+    },
+  },
+);

@@ -1,0 +1,396 @@
+/**
+ * Resource Graph rows → domain types. Rows arrive as `unknown` (from `az graph query`, the REST API or an
+ * exported snapshot); they are validated here once, with zod, and normalised: ids are kept as written but
+ * every lookup uses ids.idKey, singular and plural rule fields are merged, `access` and `direction` are
+ * canonicalised ("deny" and "TCP" are seen live: shared/recorded-azure-responses/README.md).
+ */
+import { z } from 'zod';
+import { ancestorId, subscriptionOf, tryParseResourceId } from './ids';
+import type {
+  Access,
+  Direction,
+  IpConfiguration,
+  NetworkInterface,
+  NetworkSecurityGroup,
+  ProtectedItem,
+  SecurityRule,
+  Subnet,
+  Vault,
+  VirtualMachine,
+  VirtualNetwork,
+  VmAgentStatus,
+} from './model';
+import { normaliseLocation } from './regions';
+
+/** Resource types the inventory understands, lower case as Resource Graph writes them. */
+export const RESOURCE_TYPES = {
+  virtualMachine: 'microsoft.compute/virtualmachines',
+  networkInterface: 'microsoft.network/networkinterfaces',
+  networkSecurityGroup: 'microsoft.network/networksecuritygroups',
+  virtualNetwork: 'microsoft.network/virtualnetworks',
+  vault: 'microsoft.recoveryservices/vaults',
+  protectedItem: 'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems',
+} as const;
+
+/** A converted row. */
+export type ParsedRow =
+  | { kind: 'virtualMachine'; value: VirtualMachine }
+  | { kind: 'networkInterface'; value: NetworkInterface }
+  | { kind: 'networkSecurityGroup'; value: NetworkSecurityGroup }
+  | { kind: 'virtualNetwork'; value: VirtualNetwork }
+  | { kind: 'vault'; value: Vault }
+  | { kind: 'protectedItem'; value: ProtectedItem }
+  | { kind: 'ignored'; type: string };
+
+/** A row that could not be used: its index in the input, its id when it had one, and why. */
+export interface RowProblem {
+  index: number;
+  id?: string;
+  message: string;
+}
+
+const str = z.string();
+const optStr = z.string().nullish();
+const idRef = z.object({ id: z.string() }).passthrough().nullish();
+const strList = z.array(z.string()).nullish();
+const anyRecord = z.record(z.string(), z.unknown());
+
+const baseRow = z.object({
+  id: z.string().min(1),
+  name: z.string().nullish(),
+  type: z.string().min(1),
+  location: z.string().nullish(),
+  resourceGroup: z.string().nullish(),
+  subscriptionId: z.string().nullish(),
+  tags: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).nullish(),
+  properties: anyRecord.nullish(),
+}).passthrough();
+
+const vmProps = z.object({
+  networkProfile: z.object({
+    networkInterfaces: z.array(z.object({
+      id: z.string(),
+      properties: z.object({ primary: z.boolean().nullish() }).passthrough().nullish(),
+    }).passthrough()).nullish(),
+  }).passthrough().nullish(),
+  storageProfile: z.object({
+    osDisk: z.object({
+      osType: optStr,
+      managedDisk: z.unknown().optional(),
+      vhd: z.object({ uri: optStr }).passthrough().nullish(),
+    }).passthrough().nullish(),
+  }).passthrough().nullish(),
+  extended: z.object({ instanceView: z.unknown().optional() }).passthrough().nullish(),
+  instanceView: z.unknown().optional(),
+}).passthrough();
+
+const instanceViewSchema = z.object({
+  powerState: z.object({ code: optStr }).passthrough().nullish(),
+  vmAgent: z.object({
+    vmAgentVersion: optStr,
+    statuses: z.array(z.object({ code: optStr, displayStatus: optStr }).passthrough()).nullish(),
+  }).passthrough().nullish(),
+  statuses: z.array(z.object({ code: optStr }).passthrough()).nullish(),
+}).passthrough();
+
+const ruleSchema = z.object({
+  name: z.string(),
+  id: optStr,
+  properties: z.object({
+    priority: z.union([z.number(), z.string().regex(/^\d+$/)]),
+    direction: str,
+    access: str,
+    protocol: str,
+    sourcePortRange: optStr,
+    sourcePortRanges: strList,
+    destinationPortRange: optStr,
+    destinationPortRanges: strList,
+    sourceAddressPrefix: optStr,
+    sourceAddressPrefixes: strList,
+    destinationAddressPrefix: optStr,
+    destinationAddressPrefixes: strList,
+    sourceApplicationSecurityGroups: z.array(z.object({ id: z.string() }).passthrough()).nullish(),
+    destinationApplicationSecurityGroups: z.array(z.object({ id: z.string() }).passthrough()).nullish(),
+  }).passthrough(),
+}).passthrough();
+
+const nsgProps = z.object({
+  securityRules: z.array(z.unknown()).nullish(),
+  defaultSecurityRules: z.array(z.unknown()).nullish(),
+}).passthrough();
+
+const nicProps = z.object({
+  networkSecurityGroup: idRef,
+  ipConfigurations: z.array(z.object({
+    name: z.string().nullish(),
+    properties: z.object({
+      privateIPAddress: optStr,
+      subnet: idRef,
+      primary: z.boolean().nullish(),
+      applicationSecurityGroups: z.array(z.object({ id: z.string() }).passthrough()).nullish(),
+    }).passthrough().nullish(),
+  }).passthrough()).nullish(),
+}).passthrough();
+
+const vnetProps = z.object({
+  subnets: z.array(z.object({
+    id: z.string(),
+    name: z.string().nullish(),
+    properties: z.object({
+      addressPrefix: optStr,
+      addressPrefixes: strList,
+      networkSecurityGroup: idRef,
+    }).passthrough().nullish(),
+  }).passthrough()).nullish(),
+}).passthrough();
+
+const vaultProps = z.object({
+  redundancySettings: z.object({ standardTierStorageRedundancy: optStr }).passthrough().nullish(),
+}).passthrough();
+
+const protectedItemProps = z.object({
+  backupManagementType: optStr,
+  sourceResourceId: optStr,
+  virtualMachineId: optStr,
+  currentProtectionState: optStr,
+  protectionState: optStr,
+  policyId: optStr,
+  policyName: optStr,
+  dataSourceInfo: z.object({ resourceLocation: optStr }).passthrough().nullish(),
+}).passthrough();
+
+/** Formats a zod error as `path: message; ...`, naming each bad field. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(row)'}: ${issue.message}`)
+    .join('; ');
+}
+
+function tagsOf(raw: z.infer<typeof baseRow>['tags']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw ?? {})) out[k] = v === null ? '' : String(v);
+  return out;
+}
+
+function nameFromId(id: string): string {
+  const parts = id.replace(/\/+$/, '').split('/');
+  return parts[parts.length - 1] ?? id;
+}
+
+function withSingular(single: string | null | undefined, plural: string[] | null | undefined): string[] {
+  const list = [...(plural ?? [])];
+  if (single !== null && single !== undefined && single !== '') list.unshift(single);
+  return list;
+}
+
+function canonicalAccess(value: string): Access | undefined {
+  const v = value.toLowerCase();
+  return v === 'allow' ? 'Allow' : v === 'deny' ? 'Deny' : undefined;
+}
+
+function canonicalDirection(value: string): Direction | undefined {
+  const v = value.toLowerCase();
+  return v === 'inbound' ? 'Inbound' : v === 'outbound' ? 'Outbound' : undefined;
+}
+
+/** Converts one security rule; throws a message naming the bad field. */
+export function fromSecurityRule(raw: unknown, isDefault: boolean): SecurityRule {
+  const parsed = ruleSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(describeZodError(parsed.error));
+  const r = parsed.data;
+  const p = r.properties;
+  const access = canonicalAccess(p.access);
+  if (!access) throw new Error(`rule '${r.name}': access '${p.access}' is neither Allow nor Deny`);
+  const direction = canonicalDirection(p.direction);
+  if (!direction) throw new Error(`rule '${r.name}': direction '${p.direction}' is neither Inbound nor Outbound`);
+  const rule: SecurityRule = {
+    name: r.name,
+    priority: Number(p.priority),
+    direction,
+    access,
+    protocol: p.protocol,
+    sourcePortRanges: withSingular(p.sourcePortRange, p.sourcePortRanges),
+    destinationPortRanges: withSingular(p.destinationPortRange, p.destinationPortRanges),
+    sourceAddressPrefixes: withSingular(p.sourceAddressPrefix, p.sourceAddressPrefixes),
+    destinationAddressPrefixes: withSingular(p.destinationAddressPrefix, p.destinationAddressPrefixes),
+    sourceApplicationSecurityGroupIds: (p.sourceApplicationSecurityGroups ?? []).map((a) => a.id),
+    destinationApplicationSecurityGroupIds: (p.destinationApplicationSecurityGroups ?? []).map((a) => a.id),
+    isDefault,
+  };
+  if (r.id) rule.id = r.id;
+  return rule;
+}
+
+/** Reads the VM agent from an instance view: null when the view has no agent, undefined when there is no view. */
+function agentOf(instanceView: unknown): VmAgentStatus | null | undefined {
+  if (instanceView === undefined || instanceView === null) return undefined;
+  const parsed = instanceViewSchema.safeParse(instanceView);
+  if (!parsed.success) return undefined;
+  const agent = parsed.data.vmAgent;
+  if (!agent) return null;
+  const status: VmAgentStatus = {};
+  const display = agent.statuses?.[0]?.displayStatus;
+  if (display) status.status = display;
+  if (agent.vmAgentVersion) status.vmAgentVersion = agent.vmAgentVersion;
+  return status;
+}
+
+function powerStateOf(instanceView: unknown): string | undefined {
+  const parsed = instanceViewSchema.safeParse(instanceView ?? {});
+  if (!parsed.success) return undefined;
+  const direct = parsed.data.powerState?.code;
+  if (direct) return direct;
+  return parsed.data.statuses?.find((s) => s.code?.toLowerCase().startsWith('powerstate/'))?.code ?? undefined;
+}
+
+/**
+ * Converts one Resource Graph row (Resources or RecoveryServicesResources) into a domain value.
+ * Throws an Error whose message names the bad field; the caller adds the row index and id.
+ */
+export function fromResourceGraphRow(raw: unknown): ParsedRow {
+  const base = baseRow.safeParse(raw);
+  if (!base.success) throw new Error(describeZodError(base.error));
+  const row = base.data;
+  const type = row.type.toLowerCase();
+  const id = row.id;
+  const parts = tryParseResourceId(id);
+  const subscriptionId = (row.subscriptionId ?? parts?.subscriptionId ?? subscriptionOf(id) ?? '').toLowerCase();
+  const resourceGroup = (row.resourceGroup ?? parts?.resourceGroup ?? '').toLowerCase();
+  const name = row.name ?? nameFromId(id);
+  const location = normaliseLocation(row.location ?? '');
+  const props = row.properties ?? {};
+
+  switch (type) {
+    case RESOURCE_TYPES.virtualMachine: {
+      if (!parts) throw new Error(`id: not a resource id`);
+      if (!location) throw new Error('location: required for a virtual machine');
+      const p = vmProps.safeParse(props);
+      if (!p.success) throw new Error(describeZodError(p.error));
+      const view = p.data.extended?.instanceView ?? p.data.instanceView;
+      const osDisk = p.data.storageProfile?.osDisk;
+      const vm: VirtualMachine = {
+        id,
+        name,
+        location,
+        subscriptionId,
+        resourceGroup,
+        tags: tagsOf(row.tags),
+        networkInterfaceIds: (p.data.networkProfile?.networkInterfaces ?? []).map((n) => n.id),
+        managedOsDisk: osDisk?.managedDisk !== undefined && osDisk?.managedDisk !== null,
+      };
+      const primaryNic = p.data.networkProfile?.networkInterfaces?.find((n) => n.properties?.primary === true);
+      if (primaryNic) vm.primaryNetworkInterfaceId = primaryNic.id;
+      if (osDisk?.osType) vm.osType = osDisk.osType;
+      const power = powerStateOf(view);
+      if (power) vm.powerState = power;
+      const agent = agentOf(view);
+      if (agent !== undefined) {
+        // A Resource Graph instance view with only a power state is not an agent report.
+        const hasAgentKey = typeof view === 'object' && view !== null && 'vmAgent' in view;
+        if (agent !== null || hasAgentKey || p.data.instanceView !== undefined) vm.vmAgent = agent;
+      }
+      return { kind: 'virtualMachine', value: vm };
+    }
+    case RESOURCE_TYPES.networkInterface: {
+      const p = nicProps.safeParse(props);
+      if (!p.success) throw new Error(describeZodError(p.error));
+      const nic: NetworkInterface = {
+        id,
+        name,
+        location,
+        ipConfigurations: (p.data.ipConfigurations ?? []).map((c, i): IpConfiguration => {
+          const cfg: IpConfiguration = {
+            name: c.name ?? `ipconfig${i + 1}`,
+            applicationSecurityGroupIds: (c.properties?.applicationSecurityGroups ?? []).map((a) => a.id),
+          };
+          if (c.properties?.privateIPAddress) cfg.privateIPAddress = c.properties.privateIPAddress;
+          if (c.properties?.subnet?.id) cfg.subnetId = c.properties.subnet.id;
+          if (typeof c.properties?.primary === 'boolean') cfg.primary = c.properties.primary;
+          return cfg;
+        }),
+      };
+      if (p.data.networkSecurityGroup?.id) nic.networkSecurityGroupId = p.data.networkSecurityGroup.id;
+      return { kind: 'networkInterface', value: nic };
+    }
+    case RESOURCE_TYPES.networkSecurityGroup: {
+      const p = nsgProps.safeParse(props);
+      if (!p.success) throw new Error(describeZodError(p.error));
+      const convert = (list: unknown[] | null | undefined, isDefault: boolean, field: string): SecurityRule[] =>
+        (list ?? []).map((r, i) => {
+          try {
+            return fromSecurityRule(r, isDefault);
+          } catch (e) {
+            throw new Error(`properties.${field}[${i}]: ${(e as Error).message}`, { cause: e });
+          }
+        });
+      const nsg: NetworkSecurityGroup = {
+        id,
+        name,
+        location,
+        subscriptionId,
+        resourceGroup,
+        securityRules: convert(p.data.securityRules, false, 'securityRules'),
+        defaultSecurityRules: convert(p.data.defaultSecurityRules, true, 'defaultSecurityRules'),
+      };
+      return { kind: 'networkSecurityGroup', value: nsg };
+    }
+    case RESOURCE_TYPES.virtualNetwork: {
+      const p = vnetProps.safeParse(props);
+      if (!p.success) throw new Error(describeZodError(p.error));
+      const vnet: VirtualNetwork = {
+        id,
+        name,
+        location,
+        subnets: (p.data.subnets ?? []).map((s): Subnet => {
+          const subnet: Subnet = {
+            id: s.id,
+            name: s.name ?? nameFromId(s.id),
+            addressPrefixes: withSingular(s.properties?.addressPrefix, s.properties?.addressPrefixes),
+          };
+          if (s.properties?.networkSecurityGroup?.id) subnet.networkSecurityGroupId = s.properties.networkSecurityGroup.id;
+          return subnet;
+        }),
+      };
+      return { kind: 'virtualNetwork', value: vnet };
+    }
+    case RESOURCE_TYPES.vault: {
+      if (!location) throw new Error('location: required for a vault');
+      const p = vaultProps.safeParse(props);
+      if (!p.success) throw new Error(describeZodError(p.error));
+      const vault: Vault = { id, name, location, subscriptionId, resourceGroup, tags: tagsOf(row.tags) };
+      const redundancy = p.data.redundancySettings?.standardTierStorageRedundancy;
+      if (redundancy) vault.storageRedundancy = redundancy;
+      return { kind: 'vault', value: vault };
+    }
+    case RESOURCE_TYPES.protectedItem: {
+      const p = protectedItemProps.safeParse(props);
+      if (!p.success) throw new Error(describeZodError(p.error));
+      const source = p.data.sourceResourceId ?? p.data.virtualMachineId;
+      if (!source) throw new Error('properties.sourceResourceId: required (nor is there a virtualMachineId)');
+      const vaultId = ancestorId(id, 1);
+      if (!vaultId) throw new Error('id: not a protected item id under a vault');
+      const item: ProtectedItem = { id, vaultId, sourceResourceId: source };
+      const state = p.data.currentProtectionState ?? deriveProtectionState(p.data.protectionState);
+      if (state) item.protectionState = state;
+      if (p.data.policyId) item.policyId = p.data.policyId;
+      if (p.data.policyName) item.policyName = p.data.policyName;
+      if (p.data.dataSourceInfo?.resourceLocation) item.resourceLocation = normaliseLocation(p.data.dataSourceInfo.resourceLocation);
+      return { kind: 'protectedItem', value: item };
+    }
+    default:
+      return { kind: 'ignored', type };
+  }
+}
+
+/** Older API versions report `protectionState` only; map it to the `currentProtectionState` vocabulary. */
+function deriveProtectionState(state: string | null | undefined): string | undefined {
+  if (!state) return undefined;
+  switch (state.toLowerCase()) {
+    case 'protected':
+      return 'ProtectionConfigured';
+    case 'irpending':
+      return 'ConfiguringProtection';
+    default:
+      return state;
+  }
+}
