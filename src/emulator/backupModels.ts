@@ -4,9 +4,9 @@
  * (ProtectionPolicies_Get.json, Compute_ProtectedItem_Get.json) and the recorded items in
  * shared/recorded-azure-responses (names `iaasvmcontainerv2;{rg};{vm}`, ids with the long segments).
  */
-import type { Row } from './state';
+import type { Row, Store } from './state';
 import { PROTECTED_ITEM_TYPE } from './state';
-import { asRecord, asString, lastSegment, parseArmId } from './util';
+import { asRecord, asString, lastSegment, normId, parseArmId } from './util';
 
 /** The names Azure Backup gives an IaaS VM's container and item (lower-case rg and vm, as Azure does). */
 export function backupNames(resourceGroup: string, vmName: string) {
@@ -202,4 +202,36 @@ export function protectedItemBody(row: Readonly<Row>): Record<string, unknown> {
     },
   };
   return body;
+}
+
+/** Protected-item rows of a vault (live). */
+export function itemsOfVault(store: Store, vaultId: string): readonly Readonly<Row>[] {
+  const prefix = normId(vaultId) + '/';
+  return store
+    .all('RecoveryServicesResources')
+    .filter((r) => r['type'] === PROTECTED_ITEM_TYPE && normId(String(r['id'])).startsWith(prefix));
+}
+
+/** Protected-item rows, in any vault, that point at this VM. */
+export function itemsOfVm(store: Store, vmId: string): readonly Readonly<Row>[] {
+  const key = normId(vmId);
+  return store
+    .all('RecoveryServicesResources')
+    .filter((r) => r['type'] === PROTECTED_ITEM_TYPE && normId(itemVmId(r) ?? '') === key);
+}
+
+/** Storage redundancy is locked once any item is registered in the vault (azure-facts §1, §4.6). */
+export function storageLocked(store: Store, vaultId: string): boolean {
+  return itemsOfVault(store, vaultId).length > 0;
+}
+
+/** Lower-case ids of VMs that have a protected item in a state matching `keep`, built in one pass. */
+export function protectedVmIds(store: Store, keep: (row: Readonly<Row>) => boolean): Set<string> {
+  const out = new Set<string>();
+  for (const r of store.all('RecoveryServicesResources')) {
+    if (r['type'] !== PROTECTED_ITEM_TYPE || !keep(r)) continue;
+    const vm = itemVmId(r);
+    if (vm) out.add(normId(vm));
+  }
+  return out;
 }

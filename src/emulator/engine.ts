@@ -7,7 +7,7 @@ import { defaultPolicy } from './backupModels';
 import { FaultInjector, type FaultSpec } from './faults';
 import { OperationRegistry, type Operation } from './lro';
 import { Store } from './state';
-import { ArmThrottle, GraphQuota } from './throttle';
+import { ArmThrottle, GraphQuota, type ArmLimits } from './throttle';
 import { Prng } from './util';
 
 /** One answered request, for the state endpoint. */
@@ -36,6 +36,7 @@ export interface EngineConfig {
   lroRetryAfterSeconds: number;
   lroAutoCompleteMs: number;
   faults?: FaultSpec;
+  armLimits?: ArmLimits;
 }
 
 /** What an accepted long-running write needs. */
@@ -45,6 +46,8 @@ export interface LroStart {
   apiVersion: string;
   failure: { code: string; message: string };
   jobId?: string;
+  /** False for operations the `lro-fail` fault never fails. */
+  canFail?: boolean;
   onSucceeded?: () => void;
   onFailed?: () => void;
 }
@@ -55,7 +58,7 @@ export class Engine {
   readonly ops: OperationRegistry;
   readonly tokens: TokenRegistry;
   readonly faults: FaultInjector;
-  readonly armThrottle = new ArmThrottle();
+  readonly armThrottle: ArmThrottle;
   readonly graphQuota = new GraphQuota();
   readonly log: OperationLogEntry[] = [];
   readonly counters: Counters = { requests: 0, throttled: 0, faultsInjected: 0, byStatus: {} };
@@ -76,6 +79,7 @@ export class Engine {
     this.faults = new FaultInjector(config.faults, config.seed);
     this.managementGroups = config.managementGroups;
     this.lroRetryAfterSeconds = config.lroRetryAfterSeconds;
+    this.armThrottle = new ArmThrottle(config.armLimits);
   }
 
   /** Milliseconds since the epoch. */
@@ -105,7 +109,7 @@ export class Engine {
       kind: init.kind,
       lockId: init.lockId,
       apiVersion: init.apiVersion,
-      willFail: this.faults.lroFails(),
+      willFail: init.canFail === false ? false : this.faults.lroFails(),
       failure: init.failure,
       ...(init.jobId !== undefined ? { jobId: init.jobId } : {}),
       ...(init.onSucceeded ? { onSucceeded: init.onSucceeded } : {}),

@@ -44,6 +44,8 @@ export interface OperationInit {
 /** Keeps every operation the emulator accepted. */
 export class OperationRegistry {
   private readonly ops = new Map<string, Operation>();
+  /** The operations still InProgress, so per-request settling stays cheap. */
+  private readonly running = new Map<string, Operation>();
   private readonly failures = new Map<string, { code: string; message: string }>();
 
   constructor(
@@ -68,6 +70,7 @@ export class OperationRegistry {
     };
     this.failures.set(op.id.toLowerCase(), init.failure);
     this.ops.set(op.id.toLowerCase(), op);
+    this.running.set(op.id.toLowerCase(), op);
     return op;
   }
 
@@ -90,21 +93,22 @@ export class OperationRegistry {
   /** Completes operations that have run longer than `autoCompleteMs`. */
   settle(): void {
     const now = this.clock();
-    for (const op of this.ops.values()) {
-      if (op.status === 'InProgress' && now - op.startedAt >= this.autoCompleteMs) this.complete(op);
+    for (const op of [...this.running.values()]) {
+      if (now - op.startedAt >= this.autoCompleteMs) this.complete(op);
     }
   }
 
   /** A running operation holding this resource, if any. */
   inFlight(lockId: string): Operation | undefined {
     const key = normId(lockId);
-    for (const op of this.ops.values()) if (op.status === 'InProgress' && op.lockId === key) return op;
+    for (const op of this.running.values()) if (op.lockId === key) return op;
     return undefined;
   }
 
   /** Runs the operation to its end now. */
   complete(op: Operation): void {
     if (op.status !== 'InProgress') return;
+    this.running.delete(op.id.toLowerCase());
     op.endedAt = this.clock();
     if (op.willFail) {
       op.status = 'Failed';

@@ -92,6 +92,8 @@ export class Store {
   private pending: PendingWrite[] = [];
   private readonly backup = new Map<string, VaultBackupState>();
   private readonly tenants = new Map<string, string>();
+  /** VMs with a configure-protection operation running: lower-case VM id -> vault and item. */
+  readonly protecting = new Map<string, { vaultId: string; itemId: string; policyName: string }>();
 
   constructor(
     estate: readonly unknown[],

@@ -46,11 +46,7 @@ export interface KCode {
   GetDiagnostics(): KList<KDiagnostic>;
 }
 
-interface KSymbol {
-  readonly Name: string;
-}
-
-type Ctor<A extends unknown[], R> = new (...args: A) => R;
+type Ctor<A extends unknown[]> = new (...args: A) => unknown;
 
 /** The part of the `Kusto` global this interpreter uses. */
 export interface KustoNamespace {
@@ -61,8 +57,11 @@ export interface KustoNamespace {
     };
     GlobalState: { Default: { WithDatabase(db: unknown): unknown } };
     Symbols: {
-      TableSymbol: { $ctor7: Ctor<[string, string, string | null], KSymbol> };
-      DatabaseSymbol: { $ctor3: Ctor<[string, string | null, KSymbol[], boolean], KSymbol> };
+      /** ColumnSymbol(name, type, description, originalColumns, source, examples) */
+      ColumnSymbol: Ctor<[string, unknown, null, null, null, null]>;
+      TableSymbol: { $ctor4: Ctor<[string, unknown[]]> };
+      DatabaseSymbol: { $ctor3: Ctor<[string, null, unknown[], boolean]> };
+      ScalarTypes: Record<'String' | 'Long' | 'Real' | 'Bool' | 'Dynamic', unknown>;
     };
     Syntax: { SyntaxKind: Record<string, unknown> };
     Functions: { All: FunctionInfo[] };
@@ -106,11 +105,9 @@ export function kindOf(e: KElement): string {
 /** The short class name of an element, e.g. `BinaryExpression`. */
 export function classOf(e: KElement): string {
   const full = e.$$name;
-  const plus = full.lastIndexOf('+');
-  const dot = full.lastIndexOf('.');
-  const name = full.slice(Math.max(plus, dot) + 1);
-  const tick = name.indexOf('`');
-  return tick >= 0 ? name.slice(0, tick) : name;
+  const generic = full.search(/[`$[]/);
+  const plain = generic >= 0 ? full.slice(0, generic) : full;
+  return plain.slice(Math.max(plain.lastIndexOf('+'), plain.lastIndexOf('.')) + 1);
 }
 
 function isElement(value: unknown): value is KElement {

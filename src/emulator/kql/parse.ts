@@ -437,7 +437,10 @@ class Converter {
     let kind: JoinKind = 'innerunique';
     for (const p of this.params(e, ['kind'])) {
       const k = JOIN_KINDS[p.value];
-      if (!k) throw unsupported(this.text, 'syntax', `kind=${p.value}`, p.at);
+      if (!k) {
+        const expected = Object.keys(JOIN_KINDS).join(', ');
+        throw invalidQuery(this.text, 'SemanticError', `Unknown join kind '${p.value}'. Expected one of: ${expected}`, p.at);
+      }
       kind = k;
     }
     const right = this.tabular(this.need(prop(e, 'Expression'), e), false);
@@ -527,7 +530,8 @@ class Converter {
     if (classOf(call) !== 'FunctionCallExpression') {
       throw this.unsupportedSyntax(call, 'summarize expression that is not a single aggregation call');
     }
-    const fn = this.nameOf(prop(call, 'Name'));
+    const fnNode = this.need(prop(call, 'Name'), call);
+    const fn = this.nameOf(fnNode);
     const argNodes = listItems(prop(this.need(prop(call, 'ArgumentList'), call), 'Expressions'));
     const at = this.span(call);
     if (ROW_AGGREGATES.has(fn)) {
@@ -538,9 +542,12 @@ class Converter {
       if (explicitName !== undefined) agg.explicitName = explicitName;
       return agg;
     }
-    if (!Object.hasOwn(AGGREGATES, fn)) throw this.unknownOrUnsupportedFunction(fn, at, true);
+    if (!Object.hasOwn(AGGREGATES, fn)) throw this.unknownOrUnsupportedFunction(fn, this.span(fnNode), true);
     const args = argNodes.map((x) => this.scalar(x));
     let inferredName: string;
+    if ((fn === 'any' || fn === 'take_any') && argNodes.length > 1) {
+      throw unsupported(this.text, 'syntax', `${fn}() with several arguments`, at);
+    }
     if (fn === 'take_any' || fn === 'take_anyif') {
       inferredName = (argNodes[0] ? this.inferName(argNodes[0]) : undefined) ?? 'any_arg0';
     } else {
@@ -662,12 +669,13 @@ class Converter {
         };
       }
       case 'InExpression':
-      case 'HasAnyExpression': {
+      case 'HasAnyExpression':
+      case 'HasAllExpression': {
         const op = tokenText(prop(e, 'Operator')).toLowerCase();
         const right = this.need(prop(e, 'Right'), e);
         const items = listItems(prop(right, 'Expressions'));
         const left = this.scalar(this.need(prop(e, 'Left'), e));
-        if (cls === 'HasAnyExpression' && op !== 'has_any' && op !== 'has_all') {
+        if (cls !== 'InExpression' && op !== 'has_any' && op !== 'has_all') {
           throw unsupported(this.text, 'operator', op, this.span(e));
         }
         const only = items[0];
@@ -700,9 +708,10 @@ class Converter {
         return { kind: 'unary', op, operand };
       }
       case 'FunctionCallExpression': {
-        const name = this.nameOf(prop(e, 'Name'));
+        const nameNode = this.need(prop(e, 'Name'), e);
+        const name = this.nameOf(nameNode);
         const at = this.span(e);
-        if (!Object.hasOwn(SCALAR_FUNCTIONS, name)) throw this.unknownOrUnsupportedFunction(name, at, false);
+        if (!Object.hasOwn(SCALAR_FUNCTIONS, name)) throw this.unknownOrUnsupportedFunction(name, this.span(nameNode), false);
         const argList = this.need(prop(e, 'ArgumentList'), e);
         return { kind: 'call', name, args: listItems(prop(argList, 'Expressions')).map((x) => this.scalar(x)), at };
       }

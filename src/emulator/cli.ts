@@ -1,0 +1,51 @@
+/**
+ * `warden emulator`: reads estate files, starts the emulator, prints one JSON line with the endpoint,
+ * CA path and environment, and runs until SIGINT or SIGTERM.
+ */
+import { readFile } from 'node:fs/promises';
+import process from 'node:process';
+import { startEmulator } from './index';
+import { isRecord } from './util';
+
+/** Arguments of the emulator command. */
+export interface EmulatorCommandArgs {
+  estateFiles: string[];
+  port: number;
+  faults?: string;
+  seed?: number;
+}
+
+/** Rows of one estate file: a JSON object with a `data` array, or a bare array. */
+export function estateRows(text: string, file: string): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+  }
+  if (Array.isArray(parsed)) return parsed;
+  if (isRecord(parsed) && Array.isArray(parsed['data'])) return parsed['data'];
+  throw new Error(`${file}: expected a JSON array of rows or an object with a 'data' array`);
+}
+
+/** Runs the emulator until SIGINT/SIGTERM; prints exactly one JSON line to `out` once it listens. */
+export async function runEmulatorCommand(args: EmulatorCommandArgs, out: NodeJS.WritableStream): Promise<void> {
+  const estate: unknown[] = [];
+  for (const file of args.estateFiles) estate.push(...estateRows(await readFile(file, 'utf8'), file));
+  const emu = await startEmulator({
+    estate,
+    port: args.port,
+    ...(args.faults !== undefined ? { faults: args.faults } : {}),
+    ...(args.seed !== undefined ? { seed: args.seed } : {}),
+  });
+  out.write(JSON.stringify({ endpoint: emu.endpoint, caCertPath: emu.caCertPath, env: emu.env }) + '\n');
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void emu.stop().then(resolve, resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
