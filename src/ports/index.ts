@@ -2,7 +2,7 @@
  * The ports: what the use cases in app/ need from the outside world. Adapters implement them;
  * app/ and core/ never see an SDK.
  */
-import type { Action } from '../core/model';
+import type { Action, Finding } from '../core/model';
 
 /** Where a sweep looks: subscriptions, management groups, or (both empty) the whole tenant. */
 export interface Scope {
@@ -49,4 +49,120 @@ export interface Remediator {
 /** The time source; core and app never call Date.now(). */
 export interface Clock {
   now(): Date;
+}
+
+/** How a sweep or evaluation was started; a dimension of every telemetry event. */
+export type Trigger = 'timer' | 'event' | 'cli';
+
+/** The lifecycle of a finding in the ledger. */
+export type LedgerStatus = 'open' | 'exempt' | 'remediating' | 'remediated' | 'failed' | 'resolved';
+
+/** One ledger entity per (rule, resource). */
+export interface LedgerEntry {
+  ruleId: string;
+  resourceId: string;
+  severity: string;
+  status: LedgerStatus;
+  message: string;
+  subscriptionId: string;
+  location?: string;
+  firstSeen: string;
+  lastSeen: string;
+  resolvedAt?: string;
+  lastSweepId?: string;
+  lastAction?: { kind: string; status: ActionResult['status']; errorCode?: string; at: string; detail?: string };
+  attempts: number;
+}
+
+/** A change of a finding's ledger status, as telemetry reports it. */
+export interface FindingChange {
+  entry: LedgerEntry;
+  previousStatus?: LedgerStatus;
+}
+
+/** Context of a ledger write. */
+export interface LedgerContext {
+  sweepId: string;
+  trigger: Trigger;
+  now: Date;
+}
+
+/** A sweep's summary row. */
+export interface SweepSummary {
+  sweepId: string;
+  trigger: Trigger;
+  startedAt: string;
+  shards: number;
+  shardsCompleted: number;
+  resources: number;
+  findings: number;
+  open: number;
+  exempt: number;
+  actions: number;
+  resolved: number;
+  warnings: number;
+}
+
+/** The findings ledger (an Azure Table in the Function App, memory in the CLI). */
+export interface Ledger {
+  /** Upserts the findings seen now; returns the entries whose status changed (new ones included). */
+  recordFindings(findings: readonly Finding[], ctx: LedgerContext): Promise<FindingChange[]>;
+  /**
+   * Marks resolved every open, exempt, remediating or failed entry of these subscriptions (lower case)
+   * that this sweep did not see; returns the changes. An empty list resolves nothing.
+   */
+  resolveMissing(seen: ReadonlySet<string>, subscriptions: readonly string[], ctx: LedgerContext): Promise<FindingChange[]>;
+  /** Records an action's result on the entries it resolves (status remediating/remediated/failed, attempts+1). */
+  recordActionResult(action: Action, result: ActionResult, ctx: LedgerContext): Promise<FindingChange[]>;
+  /** Lists entries, optionally by status. */
+  list(filter?: { status?: LedgerStatus }): Promise<LedgerEntry[]>;
+  /** Claims a dedupe key (an event id, or a debounce key per VM) until `ttlMs` from now; false when already claimed and not expired. */
+  claim(key: string, ttlMs: number, now: Date): Promise<boolean>;
+  /** Releases a claimed key (after a transient failure, so the retried event is not taken for a duplicate). */
+  release(key: string): Promise<void>;
+  /** Adds to a sweep's summary row (created on first write); returns the updated row. */
+  updateSweepSummary(sweepId: string, update: (current: SweepSummary | undefined) => SweepSummary): Promise<SweepSummary>;
+  /** Reads a sweep's summary row. */
+  getSweepSummary(sweepId: string): Promise<SweepSummary | undefined>;
+  /** Records a message that reached a poison queue. */
+  recordPoisonMessage(queue: string, message: unknown, now: Date): Promise<void>;
+  /** Lists recorded poison messages. */
+  listPoisonMessages(): Promise<{ queue: string; message: unknown; at: string }[]>;
+}
+
+/** A queue of JSON messages (Azure Storage queues in the Function App). */
+export interface MessageQueue<T> {
+  send(message: T): Promise<void>;
+}
+
+/** Telemetry: Application Insights in the Function App; off when no connection string is set. */
+export interface TelemetrySink {
+  /** One `ComplianceFinding` event per finding state change. */
+  findingChanged(change: FindingChange, dims: { sweepId: string; trigger: Trigger }): void;
+  /** One `RemediationResult` event per action, and the `warden.remediation.duration` metric. */
+  remediationResult(action: Action, result: ActionResult, dims: { sweepId: string; trigger: Trigger }): void;
+  /** One `SweepCompleted` event with the counts, and `warden.findings.open` per rule. */
+  sweepCompleted(summary: SweepSummary, openByRule: Record<string, number>): void;
+  /** An exception, with the invocation id. */
+  exception(error: unknown, properties: Record<string, string>): void;
+  flush(): Promise<void>;
+}
+
+/**
+ * Direct ARM reads for the event path (Resource Graph lags behind writes). Each returns Resource Graph
+ * shaped rows, so the same inventory and rules apply.
+ */
+export interface ResourceReader {
+  /**
+   * The VM (with its instance view), its NICs, their subnets' VNets and NSGs, its protection status (as a
+   * protected item row when protected) and the vaults of its subscription. `undefined` when the VM is gone.
+   */
+  readVmContext(vmId: string): Promise<unknown[] | undefined>;
+  /** The ids of the VMs behind an NSG (through its NICs and subnets). `undefined` when the NSG is gone. */
+  vmsBehindNsg(nsgId: string): Promise<string[] | undefined>;
+}
+
+/** Lists the subscriptions a tenant-wide sweep covers. */
+export interface SubscriptionDirectory {
+  listSubscriptions(): Promise<string[]>;
 }

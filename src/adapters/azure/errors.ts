@@ -39,6 +39,8 @@ export const IN_PROGRESS_CODES: ReadonlySet<string> = new Set(
     'ConflictingOperationInProgress',
     'BMSUserErrorConcurrentOperation',
     'BMSUserErrorOperationAlreadyInProgress',
+    'BMSUserErrorConflictingProtectionOperation',
+    'UserErrorBackupOperationInProgress',
     'UserErrorAnotherOperationInProgress',
   ].map((c) => c.toLowerCase()),
 );
@@ -50,7 +52,19 @@ const GENERIC_CODES: ReadonlySet<string> = new Set(
 
 /** Codes that are never worth a retry, whatever the status says. */
 const PERMANENT_CODES: ReadonlySet<string> = new Set(
-  ['InvalidQuery', 'InvalidQueryLanguage', 'ParserFailure', 'AuthorizationFailed', 'InvalidAuthenticationToken', 'ResourceNotFound', 'ResourceGroupNotFound', 'LinkedAuthorizationFailed'].map((c) => c.toLowerCase()),
+  [
+    'InvalidQuery',
+    'InvalidQueryLanguage',
+    'ParserFailure',
+    'AuthorizationFailed',
+    'InvalidAuthenticationToken',
+    'LinkedAuthorizationFailed',
+    'ResourceNotFound',
+    'ResourceGroupNotFound',
+    // 409s that no wait fixes:
+    'InvalidResourceGroupLocation',
+    'MissingSubscriptionRegistration',
+  ].map((c) => c.toLowerCase()),
 );
 
 /** The ARM code for a status whose response had no body (HEAD requests, some gateways). */

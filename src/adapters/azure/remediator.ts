@@ -14,13 +14,14 @@
  * read with `onResponse` and `protectedItemOperationStatuses.get` is polled), then Backups_Trigger.
  */
 import type { SecurityRule } from '@azure/arm-network';
+import type { BackupStatusResponse, RecoveryServicesBackupClient } from '@azure/arm-recoveryservicesbackup';
 import { z } from 'zod';
 import type { Action, AddNsgRuleAction, CreateVaultAction, EnableProtectionAction, SecurityRuleParams, TriggerBackupAction } from '../../core/model';
 import { idKey, parseResourceId, sameId, subscriptionOf } from '../../core/ids';
 import type { ActionResult, AzureErrorInfo, ProgressListener, Remediator } from '../../ports';
 import type { AzureClients } from './clients';
 import { KeyedMutex, KeyedSemaphore } from './concurrency';
-import { AzureOperationError, isInProgressError, isRetryable, statusCodeOf, toAzureErrorInfo } from './errors';
+import { AzureOperationError, codesOf, isInProgressError, isRetryable, statusCodeOf, toAzureErrorInfo } from './errors';
 import { isPipelineRetried, realSleep, retryAfterFromHeaders, type RetryOptions, type Sleep, withRetry } from './retry';
 
 /** Options of {@link AzureRemediator}. */
@@ -149,6 +150,9 @@ export class AzureRemediator implements Remediator {
   private readonly sleep: Sleep;
   private readonly now: () => number;
 
+  /** Serialises resource group creation across the actions of every run of this remediator. */
+  private readonly resourceGroupLocks = new KeyedMutex();
+
   constructor(options: AzureRemediatorOptions) {
     this.clients = options.clients;
     this.writeConcurrency = Math.max(1, options.writeConcurrency ?? 4);
@@ -213,11 +217,15 @@ export class AzureRemediator implements Remediator {
     }
   }
 
-  /** Retries a write on what the pipeline does not retry itself (conflicts, operations in progress). */
-  private write<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Retries a call on what the pipeline does not retry itself (409 conflicts, operations in progress),
+   * except what `notRetried` excludes (a running backup job lasts far longer than any retry budget).
+   * Used for writes, and for reads too: POST actions such as backupStatus can meet a conflict as well.
+   */
+  private retrying<T>(fn: () => Promise<T>, notRetried: (e: unknown) => boolean = () => false): Promise<T> {
     return withRetry(fn, {
       ...this.retryOptions,
-      isRetryable: (e) => isInProgressError(e) || (isRetryable(e) && !isPipelineRetried(e)),
+      isRetryable: (e) => !notRetried(e) && (isInProgressError(e) || (isRetryable(e) && !isPipelineRetried(e))),
     });
   }
 
@@ -230,7 +238,7 @@ export class AzureRemediator implements Remediator {
     const name = action.params.name || id.names[0] || '';
     const vaults = this.clients.recoveryServices(id.subscriptionId).vaults;
 
-    const existing = await vaults.get(resourceGroup, name).catch((e: unknown) => {
+    const existing = await this.retrying(() => vaults.get(resourceGroup, name)).catch((e: unknown) => {
       if (statusCodeOf(e) === 404) return undefined;
       throw e;
     });
@@ -242,15 +250,17 @@ export class AzureRemediator implements Remediator {
       });
     }
 
+    // One check-then-create per resource group at a time: two new vaults of one subscription share the
+    // group, and a second PUT with another location would fail with InvalidResourceGroupLocation.
     const resources = this.clients.resources(id.subscriptionId);
-    const rgExists = await resources.resourceGroups.checkExistence(resourceGroup);
-    let detail = 'created';
-    if (!rgExists.body) {
-      await this.write(() => resources.resourceGroups.createOrUpdate(resourceGroup, { location }));
-      detail = 'created-with-resource-group';
-    }
+    const detail = await this.resourceGroupLocks.run(`${id.subscriptionId}|${resourceGroup}`.toLowerCase(), async () => {
+      const rgExists = await this.retrying(() => resources.resourceGroups.checkExistence(resourceGroup));
+      if (rgExists.body) return 'created';
+      await this.retrying(() => resources.resourceGroups.createOrUpdate(resourceGroup, { location }));
+      return 'created-with-resource-group';
+    });
 
-    await this.write(() =>
+    await this.retrying(() =>
       vaults.beginCreateOrUpdateAndWait(
         resourceGroup,
         name,
@@ -270,10 +280,15 @@ export class AzureRemediator implements Remediator {
 
   // --- enable-protection --------------------------------------------------------------------------
 
+  /** The cheap protection check (azure-facts §4.5): `protectionStatus` and `vaultId` of a VM. */
+  private backupStatus(subscriptionId: string, location: string, vmId: string): Promise<BackupStatusResponse> {
+    return this.retrying(() => this.clients.recoveryServicesBackup(subscriptionId).backupStatus.get(location, { resourceId: vmId, resourceType: 'VM' }));
+  }
+
   /** The VM's location, read with a direct GET (Resource Graph may lag). */
   private async vmLocation(vmId: string): Promise<string> {
     const vm = parseResourceId(vmId);
-    const got = await this.clients.compute(vm.subscriptionId).virtualMachines.get(vm.resourceGroup, vm.names[0] ?? '');
+    const got = await this.retrying(() => this.clients.compute(vm.subscriptionId).virtualMachines.get(vm.resourceGroup, vm.names[0] ?? ''));
     if (!got.location) throw new AzureOperationError('VirtualMachineLocationUnknown', `virtual machine ${vmId} has no location`);
     return got.location;
   }
@@ -286,9 +301,9 @@ export class AzureRemediator implements Remediator {
     const vaultName = vault.names[0] ?? '';
     const backup = this.clients.recoveryServicesBackup(vault.subscriptionId);
 
-    // 0. The cheap check (azure-facts §4.5): is the VM already protected, and where?
+    // The cheap check (azure-facts §4.5): is the VM already protected, and where?
     const location = await this.vmLocation(vmId);
-    const status = await this.clients.recoveryServicesBackup(vm.subscriptionId).backupStatus.get(location, { resourceId: vmId, resourceType: 'VM' });
+    const status = await this.backupStatus(vm.subscriptionId, location, vmId);
     const state = (status.protectionStatus ?? '').toLowerCase();
     if (state === 'protected' || state === 'protecting') {
       if (sameId(status.vaultId, vaultId)) {
@@ -303,11 +318,38 @@ export class AzureRemediator implements Remediator {
         message: `virtual machine ${vmId} is already protected by ${status.vaultId ?? 'another vault'}; a VM can be backed up to one vault only`,
       });
     }
+    let names: { containerName: string; protectedItemName: string } | undefined;
+    if (state === 'protectionfailed' && status.vaultId) {
+      if (!sameId(status.vaultId, vaultId)) {
+        return failed({
+          code: 'ProtectedInAnotherVault',
+          message: `virtual machine ${vmId} has a protected item in ${status.vaultId} (configuring protection failed there); stop protection there before protecting it in ${vaultId}`,
+        });
+      }
+      // Its item in this vault failed to configure (e.g. an earlier run): it is no longer "protectable",
+      // configure the existing item again.
+      if (status.containerName && status.protectedItemName) {
+        names = { containerName: status.containerName, protectedItemName: status.protectedItemName };
+      }
+    }
+    if (!names) {
+      const found = await this.discover(backup, vaultName, vault.resourceGroup, vmId);
+      if (!found) {
+        return failed({
+          code: 'ProtectableItemNotFound',
+          message: `virtual machine ${vmId} is not among the protectable items of vault ${vaultId} after a container refresh (is it in the vault's region and subscription?)`,
+        });
+      }
+      names = protectedItemNamesFor(found);
+    }
+    return this.configureProtection(backup, vaultName, vault.resourceGroup, vmId, vaultId, policyId, names, run);
+  }
 
-    // 1. Discovery: refreshContainers, then poll its operation result until 204.
+  /** Discovery (refreshContainers, polled until 204), then the VM's protectable item name, if listed. */
+  private async discover(backup: RecoveryServicesBackupClient, vaultName: string, resourceGroup: string, vmId: string): Promise<string | undefined> {
     let refreshLocation: string | undefined;
-    await this.write(() =>
-      backup.protectionContainers.refresh(vaultName, vault.resourceGroup, FABRIC, {
+    await this.retrying(() =>
+      backup.protectionContainers.refresh(vaultName, resourceGroup, FABRIC, {
         onResponse: (raw) => {
           refreshLocation = raw.headers.get('location') ?? undefined;
         },
@@ -318,43 +360,47 @@ export class AzureRemediator implements Remediator {
       await this.poll('refreshContainers', async () => {
         let statusCode = 0;
         let retryAfterMs: number | undefined;
-        await backup.protectionContainerRefreshOperationResults.get(vaultName, vault.resourceGroup, FABRIC, refreshId, {
-          onResponse: (raw) => {
-            statusCode = raw.status;
-            retryAfterMs = retryAfterFromHeaders((n) => raw.headers.get(n), this.now());
-          },
-        });
+        await this.retrying(() =>
+          backup.protectionContainerRefreshOperationResults.get(vaultName, resourceGroup, FABRIC, refreshId, {
+            onResponse: (raw) => {
+              statusCode = raw.status;
+              retryAfterMs = retryAfterFromHeaders((n) => raw.headers.get(n), this.now());
+            },
+          }),
+        );
         return { done: statusCode !== 202, retryAfterMs };
       });
     }
 
-    // 2. Find the VM among the vault's protectable items.
-    let protectableItemName: string | undefined;
-    for await (const item of backup.backupProtectableItems.list(vaultName, vault.resourceGroup, { filter: PROTECTABLE_FILTER })) {
-      const parsed = protectableItemSchema.safeParse(item);
-      if (!parsed.success) continue;
-      const vmRef = parsed.data.properties?.virtualMachineId ?? parsed.data.properties?.sourceResourceId;
-      if (sameId(vmRef, vmId) && parsed.data.name) {
-        protectableItemName = parsed.data.name;
-        break;
+    return this.retrying(async () => {
+      for await (const item of backup.backupProtectableItems.list(vaultName, resourceGroup, { filter: PROTECTABLE_FILTER })) {
+        const parsed = protectableItemSchema.safeParse(item);
+        if (!parsed.success) continue;
+        const vmRef = parsed.data.properties?.virtualMachineId ?? parsed.data.properties?.sourceResourceId;
+        if (sameId(vmRef, vmId) && parsed.data.name) return parsed.data.name;
       }
-    }
-    if (!protectableItemName) {
-      return failed({
-        code: 'ProtectableItemNotFound',
-        message: `virtual machine ${vmId} is not among the protectable items of vault ${vaultId} after a container refresh (is it in the vault's region and subscription?)`,
-      });
-    }
-    const names = protectedItemNamesFor(protectableItemName);
+      return undefined;
+    });
+  }
 
-    // 3. PUT the protected item; on 202 poll the Azure-AsyncOperation status.
+  /** PUTs the protected item; on 202 polls the Azure-AsyncOperation status until it ends. */
+  private async configureProtection(
+    backup: RecoveryServicesBackupClient,
+    vaultName: string,
+    resourceGroup: string,
+    vmId: string,
+    vaultId: string,
+    policyId: string,
+    names: { containerName: string; protectedItemName: string },
+    run: Run,
+  ): Promise<Outcome> {
     let asyncOperation: string | undefined;
     let putStatus = 0;
     try {
-      await this.write(() =>
+      await this.retrying(() =>
         backup.protectedItems.createOrUpdate(
           vaultName,
-          vault.resourceGroup,
+          resourceGroup,
           FABRIC,
           names.containerName,
           names.protectedItemName,
@@ -380,11 +426,13 @@ export class AzureRemediator implements Remediator {
       let final: { status: string; code?: string; message?: string } = { status: 'InProgress' };
       await this.poll('protectedItemOperationStatus', async () => {
         let retryAfterMs: number | undefined;
-        const s = await backup.protectedItemOperationStatuses.get(vaultName, vault.resourceGroup, FABRIC, names.containerName, names.protectedItemName, operationId, {
-          onResponse: (raw) => {
-            retryAfterMs = retryAfterFromHeaders((n) => raw.headers.get(n), this.now());
-          },
-        });
+        const s = await this.retrying(() =>
+          backup.protectedItemOperationStatuses.get(vaultName, resourceGroup, FABRIC, names.containerName, names.protectedItemName, operationId, {
+            onResponse: (raw) => {
+              retryAfterMs = retryAfterFromHeaders((n) => raw.headers.get(n), this.now());
+            },
+          }),
+        );
         final = {
           status: s.status ?? 'InProgress',
           ...(s.error?.code ? { code: s.error.code } : {}),
@@ -426,9 +474,12 @@ export class AzureRemediator implements Remediator {
     const wanted = action.params;
     const network = this.clients.network(nsg.subscriptionId);
 
-    const current = await network.networkSecurityGroups.get(nsg.resourceGroup, nsgName);
+    const current = await this.retrying(() => network.networkSecurityGroups.get(nsg.resourceGroup, nsgName));
     const sameName = (current.securityRules ?? []).find((r) => (r.name ?? '').toLowerCase() === wanted.name.toLowerCase());
-    if (sameName) {
+    // A same-content rule whose provisioning failed (e.g. an earlier run's failed LRO) is written again:
+    // that re-applies the same content, it changes nothing anyone else wrote.
+    const reapply = !!sameName && sameRuleContent(sameName, wanted) && (sameName.provisioningState ?? '').toLowerCase() === 'failed';
+    if (sameName && !reapply) {
       if (sameRuleContent(sameName, wanted)) return skipped('already-exists');
       return failed({
         code: 'RuleNameConflict',
@@ -437,7 +488,7 @@ export class AzureRemediator implements Remediator {
     }
 
     try {
-      await this.write(() =>
+      await this.retrying(() =>
         network.securityRules.beginCreateOrUpdateAndWait(
           nsg.resourceGroup,
           nsgName,
@@ -460,7 +511,7 @@ export class AzureRemediator implements Remediator {
       if (isInProgressError(error)) return failed(toAzureErrorInfo(error), 'in-progress');
       throw error;
     }
-    return succeeded('created');
+    return succeeded(reapply ? 'reapplied' : 'created');
   }
 
   // --- trigger-backup -----------------------------------------------------------------------------
@@ -475,7 +526,7 @@ export class AzureRemediator implements Remediator {
     if (!names) {
       const vm = parseResourceId(vmId);
       const location = await this.vmLocation(vmId);
-      const status = await this.clients.recoveryServicesBackup(vm.subscriptionId).backupStatus.get(location, { resourceId: vmId, resourceType: 'VM' });
+      const status = await this.backupStatus(vm.subscriptionId, location, vmId);
       const state = (status.protectionStatus ?? '').toLowerCase();
       if (!(state === 'protected' || state === 'protecting') || !sameId(status.vaultId, vaultId) || !status.containerName || !status.protectedItemName) {
         return failed({
@@ -492,12 +543,13 @@ export class AzureRemediator implements Remediator {
     }
     const { containerName, protectedItemName } = names;
     try {
-      await this.write(() =>
+      await this.retrying(() =>
         this.clients
           .recoveryServicesBackup(vault.subscriptionId)
           .backups.trigger(vaultName, vault.resourceGroup, FABRIC, containerName, protectedItemName, {
             properties: { objectType: 'IaasVMBackupRequest', recoveryPointExpiryTimeInUTC: expiry },
           }),
+        (e) => codesOf(e).some((c) => c.toLowerCase() === 'usererrorbackupoperationinprogress'),
       );
     } catch (error) {
       if (isInProgressError(error)) return skipped('in-progress');

@@ -106,7 +106,11 @@ export class ResourceGraphRequestError extends Error {
   }
 }
 
-/** The KQL was rejected (400 `InvalidQuery`/`InvalidQueryLanguage`); `details` hold the parser's position. */
+/**
+ * The request was rejected as invalid and is never retried: bad KQL (400 `InvalidQuery` /
+ * `InvalidQueryLanguage`, whose `ParserFailure` details hold the position) or another 400 such as an
+ * unknown management group.
+ */
 export class ResourceGraphQueryError extends ResourceGraphRequestError {
   constructor(
     queryName: string,
