@@ -34,6 +34,9 @@ export const SETTINGS = {
   armToken: { env: 'WARDEN_ARM_TOKEN', schema: z.string(), default: '' },
   managedIdentityClientId: { env: 'WARDEN_MANAGED_IDENTITY_CLIENT_ID', schema: z.string(), default: '' },
   writeConcurrency: { env: 'WARDEN_WRITE_CONCURRENCY', schema: int(1, 64), default: 4 },
+  sweepSchedule: { env: 'WARDEN_SWEEP_SCHEDULE', schema: z.string().trim().regex(/^\S+( \S+){5}$/, 'expected a six-field NCRONTAB expression such as "0 0 */6 * * *"'), default: '0 0 */6 * * *' },
+  eventDebounceSeconds: { env: 'WARDEN_EVENT_DEBOUNCE_SECONDS', schema: int(0, 86_400), default: 300 },
+  eventDedupeHours: { env: 'WARDEN_EVENT_DEDUPE_HOURS', schema: int(1, 168), default: 48 },
 } as const;
 
 type Settings = typeof SETTINGS;
@@ -49,6 +52,9 @@ export type AppConfig = EngineConfig & {
   armToken: string;
   managedIdentityClientId: string;
   writeConcurrency: number;
+  sweepSchedule: string;
+  eventDebounceSeconds: number;
+  eventDedupeHours: number;
 };
 
 /** Raised for bad configuration; `problems` names each bad key. Exit code 2 in the CLI. */
@@ -71,7 +77,7 @@ const names = Object.keys(SETTINGS) as SettingName[];
 const envNames = new Map<string, SettingName>(names.map((n) => [SETTINGS[n].env, n]));
 
 /** Environment variables the app reads that are not WARDEN_* settings (kept here so config.ts stays the one reader). */
-export const OTHER_ENV = ['APPLICATIONINSIGHTS_CONNECTION_STRING'] as const;
+export const OTHER_ENV = ['APPLICATIONINSIGHTS_CONNECTION_STRING', 'AzureWebJobsStorage', 'AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__clientId'] as const;
 
 /** Loads and validates the configuration; throws ConfigError naming every bad key. */
 export function loadConfig(sources: ConfigSources = {}): AppConfig {

@@ -1,0 +1,78 @@
+/**
+ * The shard worker's use case: query one shard, evaluate and plan, keep the ledger, and in remediate
+ * mode enqueue the plan's action groups. The last shard to finish reports the sweep as completed.
+ */
+import type { EngineConfig } from '../core/engine-config';
+import { assess } from '../core/engine';
+import { findingKey } from '../core/model';
+import type { Report } from '../core/report';
+import type { Clock, InventorySource, Ledger, MessageQueue, TelemetrySink } from '../ports';
+import { groupActions } from './actionGroups';
+import type { RemediationJobMessage, ShardMessage } from './messages';
+
+/** What a shard needs. */
+export interface SweepShardDeps {
+  inventory: InventorySource;
+  ledger: Ledger;
+  telemetry: TelemetrySink;
+  jobQueue: MessageQueue<RemediationJobMessage>;
+  clock: Clock;
+  config: EngineConfig;
+  mode: 'report' | 'remediate';
+}
+
+/** The outcome of one shard. */
+export interface ShardOutcome {
+  report: Report;
+  jobsEnqueued: number;
+  resolved: number;
+  sweepCompleted: boolean;
+}
+
+/** Runs one shard. Throws only what a retry can fix (the queue then redelivers the shard). */
+export async function runSweepShard(deps: SweepShardDeps, shard: ShardMessage): Promise<ShardOutcome> {
+  const now = deps.clock.now();
+  const ctx = { sweepId: shard.sweepId, trigger: shard.trigger, now };
+  const rows = await deps.inventory.fetchRows(shard.scope);
+  const { report, inventory } = assess(rows, deps.config, now);
+
+  const changes = await deps.ledger.recordFindings(report.findings, ctx);
+  const seen = new Set(report.findings.map((f) => findingKey(f.ruleId, f.resourceId)));
+  const subscriptions = shard.scope.subscriptions.length > 0 ? shard.scope.subscriptions.map((s) => s.toLowerCase()) : [...inventory.subscriptions];
+  const resolved = await deps.ledger.resolveMissing(seen, subscriptions, ctx);
+  for (const change of [...changes, ...resolved]) deps.telemetry.findingChanged(change, ctx);
+
+  let jobsEnqueued = 0;
+  if (deps.mode === 'remediate') {
+    for (const actions of groupActions(report.actions)) {
+      await deps.jobQueue.send({ sweepId: shard.sweepId, trigger: shard.trigger, actions, enqueuedAt: now.toISOString() });
+      jobsEnqueued++;
+    }
+  }
+
+  const summary = await deps.ledger.updateSweepSummary(shard.sweepId, (current) => {
+    const base = current ?? {
+      sweepId: shard.sweepId, trigger: shard.trigger, startedAt: shard.startedAt, shards: shard.shardCount, shardsCompleted: 0,
+      resources: 0, findings: 0, open: 0, exempt: 0, actions: 0, resolved: 0, warnings: 0,
+    };
+    return {
+      ...base,
+      shardsCompleted: base.shardsCompleted + 1,
+      resources: base.resources + report.summary.resources,
+      findings: base.findings + report.summary.findings,
+      open: base.open + report.summary.open,
+      exempt: base.exempt + report.summary.exempt,
+      actions: base.actions + report.summary.actions,
+      resolved: base.resolved + resolved.length,
+      warnings: base.warnings + report.summary.warnings.length,
+    };
+  });
+  const sweepCompleted = summary.shardsCompleted === summary.shards;
+  if (sweepCompleted) {
+    const open = await deps.ledger.list({ status: 'open' });
+    const openByRule: Record<string, number> = {};
+    for (const e of open) openByRule[e.ruleId] = (openByRule[e.ruleId] ?? 0) + 1;
+    deps.telemetry.sweepCompleted(summary, openByRule);
+  }
+  return { report, jobsEnqueued, resolved: resolved.length, sweepCompleted };
+}

@@ -1,0 +1,38 @@
+/**
+ * Queue trigger on `remediation-jobs`: executes one action group. Transient failures rethrow, so the host
+ * retries (maxDequeueCount 5 in host.json, then `remediation-jobs-poison`); permanent ones are recorded.
+ */
+import { app, type InvocationContext } from '@azure/functions';
+import { InvalidMessageError, parseRemediationJob } from '../app/messages';
+import { recordPoisonJob, runRemediationJob } from '../app/remediationJob';
+import { functionServices, settleFailure } from '../composition';
+
+/** Handles one job message. */
+export async function remediationJob(message: unknown, context: InvocationContext): Promise<void> {
+  const services = await functionServices();
+  try {
+    const job = parseRemediationJob(message);
+    const results = await runRemediationJob(services.remediationJob, job);
+    context.log(`sweep ${job.sweepId}: ${job.actions.map((a, i) => `${a.kind} ${results[i]?.status ?? '?'}${results[i]?.detail ? ` (${results[i]?.detail})` : ''}`).join(', ')} (dequeue ${String(context.triggerMetadata?.dequeueCount ?? 1)})`);
+  } catch (e) {
+    if (e instanceof InvalidMessageError) {
+      context.error(`dropped: ${e.message}`);
+      services.telemetry.exception(e, { invocationId: context.invocationId, function: 'remediationJob' });
+      return;
+    }
+    settleFailure(e, context, services.telemetry, 'remediationJob');
+  } finally {
+    await services.telemetry.flush();
+  }
+}
+
+/** Queue trigger on `remediation-jobs-poison`: makes a job that exhausted its retries visible in the ledger and telemetry. */
+export async function remediationPoison(message: unknown, context: InvocationContext): Promise<void> {
+  const services = await functionServices();
+  await recordPoisonJob(services.remediationJob, 'remediation-jobs-poison', message, context.invocationId);
+  context.warn(`a remediation job exhausted its retries and was recorded in the ledger`);
+  await services.telemetry.flush();
+}
+
+app.storageQueue('remediationJob', { queueName: 'remediation-jobs', connection: 'AzureWebJobsStorage', handler: remediationJob });
+app.storageQueue('remediationPoison', { queueName: 'remediation-jobs-poison', connection: 'AzureWebJobsStorage', handler: remediationPoison });
