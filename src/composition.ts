@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import type { InvocationContext } from '@azure/functions';
 import { InvalidResourceIdError } from './core/ids';
 import { engineConfigOf, loadConfig, otherEnv, type AppConfig } from './config';
@@ -22,10 +23,12 @@ import { createTelemetry } from './adapters/telemetry/appInsights';
 import { SnapshotError, SnapshotInventory } from './adapters/snapshot/files';
 import { createAzureClients } from './adapters/azure/clients';
 import { createCredential } from './adapters/azure/credential';
-import { ResourceGraphInventory, ResourceGraphQueryError } from './adapters/azure/resourceGraph';
+import { ResourceGraphInventory, ResourceGraphQueryError, ResourceGraphRequestError, type ResourceGraphSettings } from './adapters/azure/resourceGraph';
 import { AzureRemediator } from './adapters/azure/remediator';
 import { toAzureError } from './adapters/azure/errors';
+import type { PipelineRetryBounds, RetryOptions } from './adapters/azure/retry';
 import type { TokenCredential } from '@azure/core-auth';
+import type { AzureErrorInfo } from './ports';
 
 /** The wall clock. */
 export const systemClock: Clock = { now: () => new Date() };
@@ -63,14 +66,44 @@ interface AzureParts extends LiveServices {
   graph: ResourceGraphInventory;
 }
 
-function azureParts(config: AppConfig, log: (line: string) => void): AzureParts {
+/**
+ * How hard the Azure adapters retry and how often they poll. Production leaves every field at the adapters'
+ * defaults (pipeline: 3 retries from 800 ms; LROs polled every 2 s; Resource Graph: 6 attempts from 500 ms);
+ * tests against the local emulator shorten the waits so that a fault (`500=1`) fails in milliseconds.
+ */
+export interface AzureTuning {
+  /** Pipeline retries per ARM request (408/429/5xx/socket errors). */
+  maxRetries?: number;
+  /** Backoff of those pipeline retries. */
+  retryBounds?: Partial<PipelineRetryBounds>;
+  /** Interval between polls of long-running operations. */
+  pollIntervalMs?: number;
+  /** Operation-level retries of the remediator (conflicts, operations in progress). */
+  remediatorRetry?: Partial<Pick<RetryOptions, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>>;
+  /** Page retries of the Resource Graph inventory. */
+  resourceGraph?: Pick<ResourceGraphSettings, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>;
+}
+
+function azureParts(config: AppConfig, log: (line: string) => void, tuning: AzureTuning = {}): AzureParts {
   const caCert = readCaCert(config);
-  const clients = createAzureClients({ armEndpoint: config.armEndpoint, credential: credentialFor(config), userAgentPrefix: 'backup-warden/0.1.0', ...(caCert ? { caCert } : {}) });
-  const graph = new ResourceGraphInventory({ clients, logger: log });
+  const clients = createAzureClients({
+    armEndpoint: config.armEndpoint,
+    credential: credentialFor(config),
+    userAgentPrefix: 'backup-warden/0.1.0',
+    ...(caCert ? { caCert } : {}),
+    ...(tuning.maxRetries !== undefined ? { maxRetries: tuning.maxRetries } : {}),
+    ...(tuning.retryBounds ? { retryBounds: tuning.retryBounds } : {}),
+  });
+  const graph = new ResourceGraphInventory({ clients, logger: log, ...tuning.resourceGraph });
   return {
     graph,
     inventory: graph,
-    remediator: new AzureRemediator({ clients, writeConcurrency: config.writeConcurrency }),
+    remediator: new AzureRemediator({
+      clients,
+      writeConcurrency: config.writeConcurrency,
+      ...(tuning.pollIntervalMs !== undefined ? { pollIntervalMs: tuning.pollIntervalMs } : {}),
+      ...(tuning.remediatorRetry ? { retry: tuning.remediatorRetry } : {}),
+    }),
     reader: new ArmResourceReader(clients),
     runQuery: (kql, scope) => graph.runQuery(kql, scope),
   };
@@ -119,25 +152,55 @@ export interface FunctionServices {
 
 let functionServicesPromise: Promise<FunctionServices> | undefined;
 
-/** Builds the functions' services from the app settings, once per instance. Tests may pass their own environment. */
-export function functionServices(env?: Record<string, string | undefined>): Promise<FunctionServices> {
-  if (env) return buildFunctionServices(env);
-  functionServicesPromise ??= buildFunctionServices(undefined);
+/**
+ * Builds the functions' services from the app settings, once per instance (the handlers call it with no
+ * argument and share the result). With an explicit `env` it builds a fresh set from that environment
+ * instead, uncached: `useFunctionServices(functionServices(env))` is how a test runs the handlers on it.
+ */
+export function functionServices(env?: Record<string, string | undefined>, tuning: AzureTuning = {}): Promise<FunctionServices> {
+  if (env) return buildFunctionServices(env, tuning);
+  functionServicesPromise ??= buildFunctionServices(undefined, tuning);
   return functionServicesPromise;
 }
 
-async function buildFunctionServices(env: Record<string, string | undefined> | undefined): Promise<FunctionServices> {
+/**
+ * The seam for tests (the Functions host never calls it): the services the handlers' `functionServices()`
+ * resolves to from now on; `undefined` forgets them, so the next call builds from the app settings again.
+ */
+export function useFunctionServices(services: Promise<FunctionServices> | FunctionServices | undefined): void {
+  functionServicesPromise = services === undefined ? undefined : Promise.resolve(services);
+}
+
+/**
+ * The PEM the telemetry exporter trusts: the system roots plus the extra CA certificates of
+ * WARDEN_CA_CERT_PATH (the exporter's `tlsOptions.ca` replaces the roots, so they are added back and the
+ * public IngestionEndpoint stays trusted). The file may hold several certificates, e.g. the emulator's and
+ * a local ingestion capture server's: Node reads every PEM block of a `ca` string.
+ */
+function telemetryCa(caCert: string | undefined): string | undefined {
+  return caCert ? [...rootCertificates, caCert].join('\n') : undefined;
+}
+
+async function buildFunctionServices(env: Record<string, string | undefined> | undefined, tuning: AzureTuning): Promise<FunctionServices> {
   const config = loadConfig(env ? { env } : {});
   const connectionString = otherEnv('AzureWebJobsStorage', env);
   const accountName = otherEnv('AzureWebJobsStorage__accountName', env);
   if (!connectionString && !accountName) throw new Error('AzureWebJobsStorage (or AzureWebJobsStorage__accountName) is required by the Function App');
+  // The storage identity: AzureWebJobsStorage__clientId (the host's own setting), else the app's identity.
+  const storageClientId = otherEnv('AzureWebJobsStorage__clientId', env) ?? (config.managedIdentityClientId || undefined);
   const queue = <T>(queueName: string): StorageQueue<T> =>
     connectionString
       ? new StorageQueue<T>({ connectionString, queueName })
-      : new StorageQueue<T>({ accountName: accountName as string, credential: createCredential(config.managedIdentityClientId ? { managedIdentityClientId: config.managedIdentityClientId } : {}), queueName });
-  const telemetry = createTelemetry({ ...(otherEnv('APPLICATIONINSIGHTS_CONNECTION_STRING', env) ? { connectionString: otherEnv('APPLICATIONINSIGHTS_CONNECTION_STRING', env) as string } : {}), cloudRole: 'backup-warden' });
+      : new StorageQueue<T>({ accountName: accountName as string, credential: createCredential(storageClientId ? { managedIdentityClientId: storageClientId } : {}), queueName });
+  const aiConnectionString = otherEnv('APPLICATIONINSIGHTS_CONNECTION_STRING', env);
+  const caCert = telemetryCa(readCaCert(config));
+  const telemetry = createTelemetry({
+    ...(aiConnectionString ? { connectionString: aiConnectionString } : {}),
+    ...(caCert ? { caCert } : {}),
+    cloudRole: 'backup-warden',
+  });
   const ledger = ledgerFor(config, env);
-  const azure = azureParts(config, () => undefined);
+  const azure = azureParts(config, () => undefined, tuning);
   const engine = engineConfigOf(config);
   const shardQueue = queue<ShardMessage>(queueNames.sweepShards);
   const jobQueue = queue<RemediationJobMessage>(queueNames.remediationJobs);
@@ -158,8 +221,7 @@ async function buildFunctionServices(env: Record<string, string | undefined> | u
  */
 export function settleFailure(e: unknown, context: InvocationContext, telemetry: TelemetrySink, fn: string): void {
   telemetry.exception(e, { invocationId: context.invocationId, function: fn });
-  const info = toAzureError(e);
-  if (e instanceof TransientFailureError || isTransient(info)) {
+  if (e instanceof TransientFailureError || isTransient(errorInfoOf(e))) {
     context.warn(`${fn}: transient failure, retrying: ${describeError(e)}`);
     throw e;
   }
@@ -171,8 +233,30 @@ export function isInputError(e: unknown): boolean {
   return e instanceof SnapshotError || e instanceof InvalidResourceIdError || e instanceof ResourceGraphQueryError;
 }
 
+/**
+ * The Azure error of anything thrown. A Resource Graph failure carries its status in `info` (the inventory
+ * wraps the SDK error after its own retries), so a 429 or 5xx that outlasted them stays transient.
+ */
+function errorInfoOf(e: unknown): AzureErrorInfo {
+  return e instanceof ResourceGraphRequestError ? e.info : toAzureError(e);
+}
+
 /** A one-line description of any error, with the Azure error code when there is one. */
 export function describeError(e: unknown): string {
-  const info = toAzureError(e);
+  const info = errorInfoOf(e);
   return info.code && info.code !== 'Error' ? `${info.code}: ${info.message}` : info.message;
 }
+
+/** Telemetry for the CLI: Application Insights when APPLICATIONINSIGHTS_CONNECTION_STRING is set, else off. */
+export function cliTelemetry(env?: Record<string, string | undefined>): TelemetrySink {
+  const connectionString = otherEnv('APPLICATIONINSIGHTS_CONNECTION_STRING', env);
+  return createTelemetry(connectionString ? { connectionString, cloudRole: 'backup-warden-cli' } : {});
+}
+
+/** True when the ledger lives in Azure Storage (AzureWebJobsStorage is set); otherwise the CLI's ledger is in memory for the run. */
+export function hasStorageLedger(env?: Record<string, string | undefined>): boolean {
+  return Boolean(otherEnv('AzureWebJobsStorage', env) ?? otherEnv('AzureWebJobsStorage__accountName', env));
+}
+
+/** Maps any error to its Azure error info, for exit codes and outcomes. */
+export { toAzureError };

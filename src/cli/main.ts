@@ -7,8 +7,11 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { sweep } from '../app/sweep';
 import { exitCodeOf, type Report } from '../core/report';
 import { ConfigError, engineConfigOf, loadConfig, type AppConfig } from '../config';
-import { describeError, isInputError, liveServices, snapshotInventory, systemClock } from '../composition';
-import { renderReport } from './format';
+import { cliTelemetry, describeError, eventServices, hasStorageLedger, isInputError, ledgerFor, liveServices, snapshotInventory, systemClock } from '../composition';
+import { onResourceWritten, type EventResult } from '../app/onResourceWritten';
+import { TransientFailureError } from '../app/transient';
+import type { LedgerEntry, LedgerStatus } from '../ports';
+import { renderReport, shortId, table } from './format';
 
 /** Exit codes of every command. */
 export const EXIT = { ok: 0, findings: 1, usage: 2, failed: 3 } as const;
@@ -31,6 +34,10 @@ commands:
       start the local Azure emulator; prints one JSON line with its endpoint and environment
   demo
       start the emulator with the sample estate, sweep, apply, and sweep again
+  replay-events FILE [--config FILE] [--format table|json]
+      feed an array of Event Grid or CloudEvents events (a dead-letter blob, say) through the vmWritten handler
+  findings [--status open|exempt|remediating|remediated|failed|resolved] [--format table|json|csv]
+      list the findings ledger (the findings table of AzureWebJobsStorage)
 
 exit codes: 0 no open finding, 1 open findings or a failed action, 2 bad input or usage, 3 the run itself failed`;
 
@@ -161,6 +168,76 @@ async function emulatorCommand(args: string[], _out: Out): Promise<number> {
   return EXIT.ok;
 }
 
+async function replayEventsCommand(args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parse(args, { config: { type: 'string' }, format: { type: 'string' } }, true);
+  const format = formatOf(values.format);
+  if (positionals.length !== 1 || !positionals[0]) throw new UsageError('replay-events: give one FILE holding an array of events');
+  const file = positionals[0];
+  const { readFile } = await import('node:fs/promises');
+  let events: unknown;
+  try {
+    events = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'cannot read: ENOENT' : `not JSON: ${(e as Error).message}`}`);
+  }
+  const list = Array.isArray(events) ? events : [events];
+  const config = configFor(values.config);
+  const ledger = ledgerFor(config);
+  if (!hasStorageLedger()) out.stderr('no AzureWebJobsStorage: the ledger (dedupe keys included) is kept in memory for this run\n');
+  const telemetry = cliTelemetry();
+  const deps = eventServices(config, ledger, telemetry, (line) => out.stderr(`${line}\n`));
+  const results: EventResult[] = [];
+  for (const event of list) {
+    try {
+      results.push(await onResourceWritten(deps, event));
+    } catch (e) {
+      const id = typeof event === 'object' && event !== null && typeof (event as { id?: unknown }).id === 'string' ? (event as { id: string }).id : '';
+      results.push({ eventId: id, outcome: 'failed', detail: `${e instanceof TransientFailureError ? 'transient, Event Grid would retry: ' : ''}${describeError(e)}` });
+    }
+  }
+  await telemetry.flush();
+  if (format === 'json') out.stdout(`${JSON.stringify(results, null, 2)}\n`);
+  else out.stdout(`${table(['EVENT', 'OUTCOME', 'DETAIL'], results.map((r) => [r.eventId, r.outcome, r.detail]), 110)}\n`);
+  return results.some((r) => r.outcome === 'failed') ? EXIT.findings : EXIT.ok;
+}
+
+const LEDGER_STATUSES: LedgerStatus[] = ['open', 'exempt', 'remediating', 'remediated', 'failed', 'resolved'];
+
+function csvCell(value: unknown): string {
+  const s = value === undefined || value === null ? '' : String(value);
+  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+async function findingsCommand(args: string[], out: Out): Promise<number> {
+  const { values } = parse(args, { status: { type: 'string' }, format: { type: 'string' }, config: { type: 'string' } });
+  const status = values.status as LedgerStatus | undefined;
+  if (status !== undefined && !LEDGER_STATUSES.includes(status)) throw new UsageError(`--status: expected one of ${LEDGER_STATUSES.join(', ')}, got '${status}'`);
+  const format = values.format ?? 'table';
+  if (!['table', 'json', 'csv'].includes(format)) throw new UsageError(`--format: expected table, json or csv, got '${format}'`);
+  const config = configFor(values.config);
+  if (!hasStorageLedger()) out.stderr('no AzureWebJobsStorage (or AzureWebJobsStorage__accountName) is set: there is no ledger to list\n');
+  const entries: LedgerEntry[] = await ledgerFor(config).list(status ? { status } : {});
+  if (format === 'json') {
+    out.stdout(`${JSON.stringify(entries, null, 2)}\n`);
+  } else if (format === 'csv') {
+    const cols = ['ruleId', 'resourceId', 'severity', 'status', 'subscriptionId', 'location', 'firstSeen', 'lastSeen', 'resolvedAt', 'attempts', 'lastActionKind', 'lastActionStatus', 'lastActionErrorCode', 'message'] as const;
+    const lines = [cols.join(',')];
+    for (const e of entries) {
+      const row: Partial<Record<(typeof cols)[number], unknown>> = {
+        ...e, lastActionKind: e.lastAction?.kind, lastActionStatus: e.lastAction?.status, lastActionErrorCode: e.lastAction?.errorCode,
+      };
+      lines.push(cols.map((c) => csvCell(row[c])).join(','));
+    }
+    out.stdout(`${lines.join('\n')}\n`);
+  } else {
+    out.stdout(`${table(['STATUS', 'SEVERITY', 'RULE', 'RESOURCE', 'FIRST SEEN', 'LAST SEEN', 'LAST ACTION'], entries.map((e) => [
+      e.status, e.severity, e.ruleId, shortId(e.resourceId), e.firstSeen.slice(0, 16), e.lastSeen.slice(0, 16),
+      e.lastAction ? `${e.lastAction.kind} ${e.lastAction.status}${e.lastAction.errorCode ? ` ${e.lastAction.errorCode}` : ''}` : '',
+    ]), 80)}\n${entries.length} finding(s)\n`);
+  }
+  return EXIT.ok;
+}
+
 async function demoCommand(args: string[], out: Out): Promise<number> {
   parse(args, {});
   const { runDemo } = await import('./demo.js');
@@ -182,6 +259,10 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
         return await emulatorCommand(rest, out);
       case 'demo':
         return await demoCommand(rest, out);
+      case 'replay-events':
+        return await replayEventsCommand(rest, out);
+      case 'findings':
+        return await findingsCommand(rest, out);
       case undefined:
       case 'help':
       case '--help':
