@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_CONFIG } from '../../src/core/engine-config';
 import { evaluate } from '../../src/core/evaluate';
 import { Inventory } from '../../src/core/inventory';
+import { RECORDINGS } from '../support/shared';
 
-const ROOT = join(__dirname, '../../../shared/recorded-azure-responses');
+const ROOT = RECORDINGS;
 const KEPT = ['microsoft.network/networksecuritygroups', 'microsoft.network/virtualnetworks', 'microsoft.network/networkinterfaces', 'microsoft.compute/virtualmachines', 'microsoft.recoveryservices/vaults', 'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems'];
 
 /** An ARM GET body → a Resource Graph row: lower-case type, resourceGroup and subscriptionId parsed from the id. */

@@ -8,10 +8,9 @@ import path from 'node:path';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { RunningEmulator } from '../../src/emulator';
 
-/** Where the official x-ms-examples live. */
-export const EXAMPLES = '/work/shared/azure-rest-examples';
-/** Where the live recordings live. */
-export const RECORDINGS = '/work/shared/recorded-azure-responses';
+/** Where the official x-ms-examples and the live recordings live (shared/ beside the repository). */
+import { EXAMPLES, RECORDINGS } from '../support/shared';
+export { EXAMPLES, RECORDINGS };
 
 /** A TokenCredential that always returns the same emulator token. */
 export class StaticTokenCredential implements TokenCredential {
