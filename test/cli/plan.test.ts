@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main';
+import { runWarden } from '../support/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-plan-'));
 const write = (name: string, content: string): string => {
@@ -11,12 +11,7 @@ const write = (name: string, content: string): string => {
   return p;
 };
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
-  return { code, stdout, stderr };
-}
+const run = runWarden;
 
 const sample = 'samples/sample-estate.json';
 

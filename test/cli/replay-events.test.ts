@@ -6,15 +6,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main';
+import { runWarden } from '../support/cli';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
-  return { code, stdout, stderr };
-}
+const run = runWarden;
 
 const DEV = 'b7e2d9c4-1a3f-4e8b-9c0d-5f6a7b8c9d01';
 const vmId = `/subscriptions/${DEV}/resourceGroups/rg-dev-weu/providers/Microsoft.Compute/virtualMachines/vm-dev-weu-01`;

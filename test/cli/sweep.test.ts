@@ -6,16 +6,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main';
+import { runWarden } from '../support/cli';
 import type { Report } from '../../src/core/report';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
-  return { code, stdout, stderr };
-}
+const run = runWarden;
 
 const sample = 'samples/sample-estate.json';
 const rows = (JSON.parse(readFileSync(sample, 'utf8')) as { data: unknown[] }).data;
