@@ -195,7 +195,10 @@ export async function handle(engine: Engine, router: Router, req: IncomingMessag
       );
     }
 
-    const decision = engine.faults.decide(isWrite);
+    // A conflict (AnotherOperationInProgress) only meets writes that change a resource: not a Resource
+    // Graph query, and not backupStatus, which are POSTs that only read.
+    const conflictEligible = isWrite && route.family !== 'graph' && !route.action.toLowerCase().endsWith('/backupstatus/action');
+    const decision = engine.faults.decide(conflictEligible);
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     if (decision.fault) {
       engine.counters.faultsInjected += 1;
