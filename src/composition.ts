@@ -244,6 +244,10 @@ function errorInfoOf(e: unknown): AzureErrorInfo {
 /** A one-line description of any error, with the Azure error code when there is one. */
 export function describeError(e: unknown): string {
   const info = errorInfoOf(e);
+  if (e instanceof ResourceGraphQueryError && e.details.length > 0) {
+    // The outer error is a generic BadRequest; the details say what was wrong.
+    return `${info.code} (${e.details.map((d) => (d.message ? `${d.code}: ${d.message}` : d.code)).join('; ')})`;
+  }
   return info.code && info.code !== 'Error' ? `${info.code}: ${info.message}` : info.message;
 }
 

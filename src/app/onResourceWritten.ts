@@ -108,13 +108,14 @@ export async function onResourceWritten(deps: EventDeps, raw: unknown): Promise<
   if (!(await deps.ledger.claim(keys.dedupe, deps.dedupeTtlMs, now))) {
     return { eventId: event.id, outcome: 'duplicate', detail: `event ${event.id} was already handled` };
   }
-  if (keys.debounce && !(await deps.ledger.claim(keys.debounce, deps.debounceMs, now))) {
+  const debounce = deps.debounceMs > 0 ? keys.debounce : undefined;
+  if (debounce && !(await deps.ledger.claim(debounce, deps.debounceMs, now))) {
     return { eventId: event.id, outcome: 'duplicate', detail: `${target.kind === 'virtualMachine' ? target.vmId : target.nsgId} was evaluated less than ${Math.round(deps.debounceMs / 1000)} s ago` };
   }
 
   const release = async (): Promise<void> => {
     await deps.ledger.release(keys.dedupe);
-    if (keys.debounce) await deps.ledger.release(keys.debounce);
+    if (debounce) await deps.ledger.release(debounce);
   };
   const sweepId = `event-${event.id}`;
   try {

@@ -34,7 +34,7 @@ export async function runRemediationJob(deps: RemediationJobDeps, job: Remediati
   return results;
 }
 
-/** Records a job that exhausted its retries (it reached the poison queue). */
+/** Records a message that exhausted its retries (it reached a poison queue: of jobs, or of sweep shards). */
 export async function recordPoisonJob(deps: Pick<RemediationJobDeps, 'ledger' | 'telemetry' | 'clock'>, queue: string, message: unknown, invocationId: string): Promise<void> {
   await deps.ledger.recordPoisonMessage(queue, message, deps.clock.now());
   deps.telemetry.exception(new Error(`message reached ${queue}`), { invocationId, queue, message: typeof message === 'string' ? message : JSON.stringify(message) });

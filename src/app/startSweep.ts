@@ -8,11 +8,14 @@ import type { ShardMessage } from './messages';
 /** At most this many subscriptions per Resource Graph request (azure-facts §2). */
 export const MAX_SUBSCRIPTIONS_PER_SHARD = 300;
 
-/** Splits a scope: one shard per management group, or subscription batches of at most 300. */
+/**
+ * Splits a scope: one shard per management group, then the subscriptions in batches of at most 300 (a
+ * scope naming both covers both, as a sweep over it does). Empty for the tenant-wide scope.
+ */
 export function shardScopes(scope: Scope, batchSize = MAX_SUBSCRIPTIONS_PER_SHARD): Scope[] {
-  if (scope.managementGroups.length > 0) return scope.managementGroups.map((mg) => ({ subscriptions: [], managementGroups: [mg] }));
-  const subs = [...new Set(scope.subscriptions.map((s) => s.toLowerCase()))].sort();
-  const shards: Scope[] = [];
+  const groups = [...new Set(scope.managementGroups.map((mg) => mg.trim()).filter(Boolean))];
+  const shards: Scope[] = groups.map((mg) => ({ subscriptions: [], managementGroups: [mg] }));
+  const subs = [...new Set(scope.subscriptions.map((s) => s.trim().toLowerCase()).filter(Boolean))].sort();
   for (let i = 0; i < subs.length; i += batchSize) shards.push({ subscriptions: subs.slice(i, i + batchSize), managementGroups: [] });
   return shards;
 }

@@ -6,7 +6,7 @@ import type { EngineConfig } from '../core/engine-config';
 import { assess } from '../core/engine';
 import { findingKey } from '../core/model';
 import type { Report } from '../core/report';
-import type { Clock, InventorySource, Ledger, MessageQueue, TelemetrySink } from '../ports';
+import type { Clock, InventorySource, Ledger, MessageQueue, SweepSummary, TelemetrySink } from '../ports';
 import { groupActions } from './actionGroups';
 import type { RemediationJobMessage, ShardMessage } from './messages';
 
@@ -27,6 +27,35 @@ export interface ShardOutcome {
   jobsEnqueued: number;
   resolved: number;
   sweepCompleted: boolean;
+  /** True when this shard had already been counted in the sweep's summary (a redelivered message). */
+  redelivered: boolean;
+}
+
+/** How long a shard's "counted" mark is kept: far longer than any redelivery of its message. */
+export const SHARD_CLAIM_TTL_MS = 7 * 24 * 3_600_000;
+
+/** The ledger key that marks a shard as counted in its sweep's summary. */
+export function shardClaimKey(shard: Pick<ShardMessage, 'sweepId' | 'shardIndex'>): string {
+  return `shard|${shard.sweepId}|${shard.shardIndex}`;
+}
+
+/** A sweep's summary with one more shard's counts. */
+function addShard(current: SweepSummary | undefined, shard: ShardMessage, report: Report, resolved: number): SweepSummary {
+  const base = current ?? {
+    sweepId: shard.sweepId, trigger: shard.trigger, startedAt: shard.startedAt, shards: shard.shardCount, shardsCompleted: 0,
+    resources: 0, findings: 0, open: 0, exempt: 0, actions: 0, resolved: 0, warnings: 0,
+  };
+  return {
+    ...base,
+    shardsCompleted: base.shardsCompleted + 1,
+    resources: base.resources + report.summary.resources,
+    findings: base.findings + report.summary.findings,
+    open: base.open + report.summary.open,
+    exempt: base.exempt + report.summary.exempt,
+    actions: base.actions + report.summary.actions,
+    resolved: base.resolved + resolved,
+    warnings: base.warnings + report.summary.warnings.length,
+  };
 }
 
 /** Runs one shard. Throws only what a retry can fix (the queue then redelivers the shard). */
@@ -50,23 +79,20 @@ export async function runSweepShard(deps: SweepShardDeps, shard: ShardMessage): 
     }
   }
 
-  const summary = await deps.ledger.updateSweepSummary(shard.sweepId, (current) => {
-    const base = current ?? {
-      sweepId: shard.sweepId, trigger: shard.trigger, startedAt: shard.startedAt, shards: shard.shardCount, shardsCompleted: 0,
-      resources: 0, findings: 0, open: 0, exempt: 0, actions: 0, resolved: 0, warnings: 0,
-    };
-    return {
-      ...base,
-      shardsCompleted: base.shardsCompleted + 1,
-      resources: base.resources + report.summary.resources,
-      findings: base.findings + report.summary.findings,
-      open: base.open + report.summary.open,
-      exempt: base.exempt + report.summary.exempt,
-      actions: base.actions + report.summary.actions,
-      resolved: base.resolved + resolved.length,
-      warnings: base.warnings + report.summary.warnings.length,
-    };
-  });
+  // Queue messages arrive at least once. Everything above is idempotent (ledger upserts, jobs the remediator
+  // re-checks before it writes), but the summary is a sum: a redelivered shard must not be counted twice, or
+  // the sweep would be reported completed too early, or never. The first delivery to get here claims the shard.
+  const key = shardClaimKey(shard);
+  if (!(await deps.ledger.claim(key, SHARD_CLAIM_TTL_MS, now))) {
+    return { report, jobsEnqueued, resolved: resolved.length, sweepCompleted: false, redelivered: true };
+  }
+  let summary: SweepSummary;
+  try {
+    summary = await deps.ledger.updateSweepSummary(shard.sweepId, (current) => addShard(current, shard, report, resolved.length));
+  } catch (e) {
+    await deps.ledger.release(key); // not counted after all: the retry must count it
+    throw e;
+  }
   const sweepCompleted = summary.shardsCompleted === summary.shards;
   if (sweepCompleted) {
     const open = await deps.ledger.list({ status: 'open' });
@@ -74,5 +100,5 @@ export async function runSweepShard(deps: SweepShardDeps, shard: ShardMessage): 
     for (const e of open) openByRule[e.ruleId] = (openByRule[e.ruleId] ?? 0) + 1;
     deps.telemetry.sweepCompleted(summary, openByRule);
   }
-  return { report, jobsEnqueued, resolved: resolved.length, sweepCompleted };
+  return { report, jobsEnqueued, resolved: resolved.length, sweepCompleted, redelivered: false };
 }

@@ -201,8 +201,40 @@ export class Store {
     return this.get('ResourceContainers', `/subscriptions/${subscriptionId}/resourceGroups/${name}`);
   }
 
-  /** Creates or updates a resource group row in ResourceContainers. */
+  /**
+   * Makes sure ResourceContainers holds the subscription's row (`type` microsoft.resources/subscriptions,
+   * as Resource Graph lists every subscription the caller can see), created with its first resource group.
+   */
+  ensureSubscription(subscriptionId: string, immediate = false): void {
+    const id = `/subscriptions/${subscriptionId}`;
+    if (this.get('ResourceContainers', id)) return;
+    this.write('ResourceContainers', {
+      id,
+      name: subscriptionId,
+      type: 'microsoft.resources/subscriptions',
+      tenantId: this.tenantOf(subscriptionId),
+      kind: '',
+      location: '',
+      resourceGroup: '',
+      subscriptionId,
+      managedBy: '',
+      sku: null,
+      plan: null,
+      properties: {
+        state: 'Enabled',
+        subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'EnterpriseAgreement_2014-09-01', spendingLimit: 'Off' },
+        managementGroupAncestorsChain: [],
+      },
+      tags: {},
+      identity: null,
+      zones: null,
+      extendedLocation: null,
+    }, immediate);
+  }
+
+  /** Creates or updates a resource group row in ResourceContainers (and the subscription's row). */
   putResourceGroup(subscriptionId: string, name: string, location: string, tags: unknown, immediate = false): Row {
+    this.ensureSubscription(subscriptionId, immediate);
     const existing = this.getResourceGroup(subscriptionId, name);
     const row: Row = existing ?? {
       id: `/subscriptions/${subscriptionId}/resourceGroups/${name}`,

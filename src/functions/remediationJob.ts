@@ -13,7 +13,15 @@ export async function remediationJob(message: unknown, context: InvocationContex
   try {
     const job = parseRemediationJob(message);
     const results = await runRemediationJob(services.remediationJob, job);
-    context.log(`sweep ${job.sweepId}: ${job.actions.map((a, i) => `${a.kind} ${results[i]?.status ?? '?'}${results[i]?.detail ? ` (${results[i]?.detail})` : ''}`).join(', ')} (dequeue ${String(context.triggerMetadata?.dequeueCount ?? 1)})`);
+    const described = job.actions.map((a, i) => {
+      const r = results[i];
+      const why = [r?.detail, r?.error?.code].filter(Boolean).join(': ');
+      return `${a.kind} ${r?.status ?? '?'}${why ? ` (${why})` : ''}`;
+    });
+    const line = `sweep ${job.sweepId}: ${described.join(', ')} (dequeue ${String(context.triggerMetadata?.dequeueCount ?? 1)})`;
+    // A permanent failure is acknowledged (a retry cannot fix it) but must stand out in the logs.
+    if (results.some((r) => r.status === 'failed')) context.warn(line);
+    else context.log(line);
   } catch (e) {
     if (e instanceof InvalidMessageError) {
       context.error(`dropped: ${e.message}`);

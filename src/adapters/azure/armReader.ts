@@ -116,8 +116,14 @@ export class ArmResourceReader implements ResourceReader {
     if (status.vaultId && (protectedStatus === 'protected' || protectedStatus === 'protecting' || protectedStatus === 'protectionfailed')) {
       const container = status.containerName ?? `iaasvmcontainer;iaasvmcontainerv2;${p.resourceGroup};${p.names[0]}`;
       const item = status.protectedItemName ?? `vm;iaasvmcontainerv2;${p.resourceGroup};${p.names[0]}`;
+      const fabric = status.fabricName ?? 'Azure';
+      // backupStatus says `Protected` for a stopped or soft-deleted item too (the VM still belongs to that
+      // vault): the item's own state tells them apart, so that vm-protection-unhealthy sees what a sweep sees.
+      const state =
+        (await this.protectedItemState(status.vaultId, fabric, container, item)) ??
+        (protectedStatus === 'protected' ? 'ProtectionConfigured' : protectedStatus === 'protecting' ? 'ConfiguringProtection' : 'ProtectionError');
       rows.push({
-        id: `${status.vaultId}/backupFabrics/${status.fabricName ?? 'Azure'}/protectionContainers/${container}/protectedItems/${item}`,
+        id: `${status.vaultId}/backupFabrics/${fabric}/protectionContainers/${container}/protectedItems/${item}`,
         name: item,
         type: 'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems',
         location,
@@ -125,12 +131,50 @@ export class ArmResourceReader implements ResourceReader {
           backupManagementType: 'AzureIaasVM',
           sourceResourceId: String(vm.id ?? vmId),
           policyName: status.policyName,
-          currentProtectionState: protectedStatus === 'protected' ? 'ProtectionConfigured' : protectedStatus === 'protecting' ? 'ConfiguringProtection' : 'ProtectionError',
+          currentProtectionState: state,
           dataSourceInfo: { resourceLocation: location },
         },
       });
     }
     return rows;
+  }
+
+  /**
+   * The protected item's state in Resource Graph's words (`currentProtectionState`), from a GET of the item:
+   * its ARM `protectionState` (Protected, IRPending, ProtectionStopped, ProtectionPaused, BackupsSuspended,
+   * ProtectionError) and `isScheduledForDeferredDelete` (soft-deleted). Undefined when the item cannot be
+   * read (gone, or a vault of a subscription the identity cannot read).
+   */
+  private async protectedItemState(vaultId: string, fabric: string, container: string, item: string): Promise<string | undefined> {
+    const v = tryParseResourceId(vaultId);
+    const vaultName = v?.names[0];
+    if (!v || !vaultName) return undefined;
+    let body: Body | undefined;
+    try {
+      body = await rawBody((onResponse) => this.clients.recoveryServicesBackup(v.subscriptionId).protectedItems.get(vaultName, v.resourceGroup, fabric, container, item, { onResponse }));
+    } catch (e) {
+      if (statusCodeOf(e) === 403) return undefined;
+      throw e;
+    }
+    const p = props(body);
+    if (typeof p.currentProtectionState === 'string' && p.currentProtectionState) return p.currentProtectionState;
+    if (p.isScheduledForDeferredDelete === true) return 'SoftDeleted';
+    switch (String(p.protectionState ?? '').toLowerCase()) {
+      case 'protected':
+        return 'ProtectionConfigured';
+      case 'irpending':
+        return 'ConfiguringProtection';
+      case 'protectionstopped':
+      case 'protectionpaused':
+      case 'backupssuspended':
+        return 'ProtectionStopped';
+      case 'softdeleted':
+        return 'SoftDeleted';
+      case 'protectionerror':
+        return 'ProtectionError';
+      default:
+        return undefined;
+    }
   }
 
   /** The VMs behind an NSG: through the NICs it is attached to and the NICs of the subnets it is attached to. */

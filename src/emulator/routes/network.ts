@@ -338,17 +338,95 @@ function deleteRule(ctx: RequestContext) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Back-references
+
+/** The `{id}` references of a list, by lower-case id. */
+function refKeys(list: unknown): Set<string> {
+  return new Set(asArray(list).map((r) => normId(asString(asRecord(r)?.['id']) ?? '')));
+}
+
+/** Adds `{id}` references to a list that it does not hold yet (stored references stay first). */
+function mergeRefs(list: unknown, ids: readonly string[]): unknown[] {
+  const out = asArray(list).slice();
+  const have = refKeys(out);
+  for (const id of ids) {
+    if (have.has(normId(id))) continue;
+    have.add(normId(id));
+    out.push({ id });
+  }
+  return out;
+}
+
+/** Every ipconfig of the live NICs: its id, its NIC, its subnet. */
+function ipConfigurationsOf(engine: Engine): { id: string; nicId: string; subnetId: string | undefined }[] {
+  const out: { id: string; nicId: string; subnetId: string | undefined }[] = [];
+  for (const nic of engine.store.all('Resources')) {
+    if (nic['type'] !== TYPES.nic) continue;
+    const nicId = String(nic['id']);
+    for (const cfg of asArray(asRecord(nic['properties'])?.['ipConfigurations'])) {
+      const c = asRecord(cfg);
+      const name = asString(c?.['name']) ?? 'ipconfig1';
+      const subnetId = asString(asRecord(asRecord(c?.['properties'])?.['subnet'])?.['id']);
+      out.push({ id: asString(c?.['id']) ?? `${nicId}/ipConfigurations/${name}`, nicId, subnetId });
+    }
+  }
+  return out;
+}
+
+/**
+ * The back-references ARM computes and returns on a GET, derived from the live rows so that seeded and
+ * written resources alike carry them: an NSG's `subnets[]` and `networkInterfaces[]`
+ * (NetworkSecurityGroupGet.json), a subnet's `ipConfigurations[]` (SubnetGet.json) and a NIC's
+ * `virtualMachine` (NetworkInterfaceGet.json). References the row already holds are kept.
+ */
+function withBackReferences(engine: Engine, type: string, body: Record<string, unknown>): Record<string, unknown> {
+  const p = asRecord(body['properties']);
+  if (!p) return body;
+  const id = normId(asString(body['id']) ?? '');
+  const rows = engine.store.all('Resources');
+  if (type === TYPES.nsg) {
+    const nics = rows.filter((r) => r['type'] === TYPES.nic && normId(nsgRef(asRecord(r['properties'])) ?? '') === id).map((r) => String(r['id']));
+    const subnets: string[] = [];
+    for (const vnet of rows) {
+      if (vnet['type'] !== TYPES.vnet) continue;
+      for (const sub of asArray(asRecord(vnet['properties'])?.['subnets'])) {
+        const sr = asRecord(sub);
+        if (normId(nsgRef(asRecord(sr?.['properties'])) ?? '') === id) subnets.push(asString(sr?.['id']) ?? `${String(vnet['id'])}/subnets/${asString(sr?.['name']) ?? ''}`);
+      }
+    }
+    if (nics.length > 0 || p['networkInterfaces'] !== undefined) p['networkInterfaces'] = mergeRefs(p['networkInterfaces'], nics);
+    if (subnets.length > 0 || p['subnets'] !== undefined) p['subnets'] = mergeRefs(p['subnets'], subnets);
+  } else if (type === TYPES.vnet) {
+    const configs = ipConfigurationsOf(engine);
+    for (const sub of asArray(p['subnets'])) {
+      const sp = asRecord(asRecord(sub)?.['properties']);
+      if (sp) addSubnetIpConfigurations(sp, asString(asRecord(sub)?.['id']) ?? '', configs);
+    }
+  } else if (type === TYPES.nic && !asRecord(p['virtualMachine'])) {
+    const vm = rows.find((r) => r['type'] === TYPES.vm && refKeys(asRecord(asRecord(r['properties'])?.['networkProfile'])?.['networkInterfaces']).has(id));
+    if (vm) p['virtualMachine'] = { id: String(vm['id']) };
+  }
+  return body;
+}
+
+/** Adds to a subnet's properties the ipconfigs of the NICs in it (`ipConfigurations[]`, ids only, as ARM returns them). */
+function addSubnetIpConfigurations(sp: Record<string, unknown>, subnetId: string, configs: ReturnType<typeof ipConfigurationsOf>): void {
+  const ids = configs.filter((c) => c.subnetId && normId(c.subnetId) === normId(subnetId)).map((c) => c.id);
+  if (ids.length > 0 || sp['ipConfigurations'] !== undefined) sp['ipConfigurations'] = mergeRefs(sp['ipConfigurations'], ids);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Top-level resources
 
 function getTop(kind: TopLevel) {
   return (ctx: RequestContext) => {
     const row = findTop(ctx, kind);
-    if (kind.type === TYPES.nsg) return { status: 200, body: nsgBody(row) };
+    if (kind.type === TYPES.nsg) return { status: 200, body: withBackReferences(ctx.engine, kind.type, nsgBody(row)) };
     const body = toArmBody(row);
     const p = asRecord(body['properties']) ?? {};
     if (!p['provisioningState']) p['provisioningState'] = 'Succeeded';
     body['properties'] = p;
-    return { status: 200, body };
+    return { status: 200, body: withBackReferences(ctx.engine, kind.type, body) };
   };
 }
 
@@ -361,7 +439,7 @@ function listTop(kind: TopLevel) {
       .filter((r) => r['type'] === kind.type)
       .filter((r) => (asString(r['subscriptionId']) ?? '').toLowerCase() === sub)
       .filter((r) => rg === undefined || asString(r['resourceGroup']) === rg)
-      .map((r) => (kind.type === TYPES.nsg ? nsgBody(r) : toArmBody(r)));
+      .map((r) => withBackReferences(ctx.engine, kind.type, kind.type === TYPES.nsg ? nsgBody(r) : toArmBody(r)));
     return { status: 200, body: { value } };
   };
 }
@@ -509,17 +587,24 @@ function subnetBody(subnet: Record<string, unknown>): Record<string, unknown> {
   return body;
 }
 
+function subnetBodyWithRefs(subnet: Record<string, unknown>, configs: ReturnType<typeof ipConfigurationsOf>): Record<string, unknown> {
+  const body = subnetBody(subnet);
+  addSubnetIpConfigurations(asRecord(body['properties']) ?? {}, asString(body['id']) ?? '', configs);
+  return body;
+}
+
 function getSubnet(ctx: RequestContext) {
   const vnet = findTop(ctx, KINDS.vnet);
   const name = ctx.params['subnetName'] ?? '';
   const subnet = findSubnet(vnet, name);
   if (!subnet) throw childNotFound(`${String(vnet['id'])}/subnets/${name}`);
-  return { status: 200, body: subnetBody(subnet) };
+  return { status: 200, body: subnetBodyWithRefs(subnet, ipConfigurationsOf(ctx.engine)) };
 }
 
 function listSubnets(ctx: RequestContext) {
   const vnet = findTop(ctx, KINDS.vnet);
-  return { status: 200, body: { value: asArray(props(vnet)['subnets']).map((s) => subnetBody(asRecord(s) ?? {})) } };
+  const configs = ipConfigurationsOf(ctx.engine);
+  return { status: 200, body: { value: asArray(props(vnet)['subnets']).map((s) => subnetBodyWithRefs(asRecord(s) ?? {}, configs)) } };
 }
 
 function putSubnet(ctx: RequestContext) {
