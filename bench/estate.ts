@@ -272,7 +272,7 @@ function vmsIn(rows: Row[], sub: string, rg: string, location: string, subnetId:
 }
 
 /**
- * The bundled sample estate: 44 VMs in 2 subscriptions and 3 regions (eastus, westeurope, japaneast),
+ * The bundled sample estate: 36 VMs in 2 subscriptions and 3 regions (eastus, westeurope, japaneast),
  * with every kind of finding. See README "The sample estate" for the story of each resource.
  */
 export function sampleEstate(): Row[] {

@@ -12,7 +12,11 @@ export interface Scope {
 
 /** Rows for the inventory, as Resource Graph or an exported snapshot returns them. */
 export interface InventorySource {
-  /** Returns the raw rows of every query the engine needs, unvalidated (core/rows.ts validates them). */
+  /**
+   * Returns the raw rows of every query the engine needs, unvalidated (core/rows.ts validates them): the
+   * scope's resources, plus the protected items of the scope's VMs from any subscription of the tenant
+   * (a VM may be backed up to a vault in another subscription).
+   */
   fetchRows(scope: Scope): Promise<unknown[]>;
 }
 

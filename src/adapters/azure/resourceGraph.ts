@@ -179,6 +179,20 @@ interface ScopeRequest {
   scope: Pick<QueryRequest, 'subscriptions' | 'managementGroups'>;
 }
 
+/** The query whose rows may live in vaults outside the scope. */
+export const PROTECTED_ITEMS_QUERY = 'protected-items';
+
+/**
+ * The protected-items query narrowed to items whose source VM is in one of these subscriptions, one query
+ * per batch (to run tenant-wide). Only GUID-shaped subscription ids are used, so nothing can be injected.
+ */
+export function protectedItemsOfVmsIn(kql: string, subscriptions: readonly string[], batchSize: number): string[] {
+  const ids = [...new Set(subscriptions.map((s) => s.trim().toLowerCase()).filter((s) => /^[0-9a-f-]{1,64}$/.test(s)))];
+  return chunk(ids, batchSize).map(
+    (batch) => `${kql.trimEnd()}\n| where tolower(tostring(split(tostring(properties.sourceResourceId), '/')[2])) in (${batch.map((s) => `'${s}'`).join(', ')})`,
+  );
+}
+
 /** Runs the engine's KQL queries against Resource Graph. */
 export class ResourceGraphInventory implements InventorySource {
   private readonly client: Pick<ResourceGraphClient, 'resources'>;
@@ -219,12 +233,27 @@ export class ResourceGraphInventory implements InventorySource {
     return this.queriesOption ?? loadQueries(this.queriesDir);
   }
 
-  /** Runs every query over the scope and returns all their rows, unvalidated. */
+  /**
+   * Runs every query over the scope and returns all their rows, unvalidated. A VM may be protected by a
+   * vault in any subscription of the tenant (azure-facts §2), so when the scope names subscriptions the
+   * protected items of their VMs are also looked up tenant-wide, filtered on the source VM's subscription:
+   * a shard of 300 subscriptions still sees a VM protected by a vault in another shard.
+   */
   async fetchRows(scope: Scope): Promise<unknown[]> {
     const rows: unknown[] = [];
     for (const q of this.queries()) {
       const r = await this.runNamed(q.name, q.kql, scope);
+      const seen = new Set(r.map((row) => String(row.id ?? '').toLowerCase()));
       for (const row of r) rows.push(row);
+      if (q.name !== PROTECTED_ITEMS_QUERY) continue;
+      for (const kql of protectedItemsOfVmsIn(q.kql, scope.subscriptions, this.batchSize)) {
+        for (const row of await this.runNamed(`${q.name} (by VM subscription)`, kql, { subscriptions: [], managementGroups: [] })) {
+          const key = String(row.id ?? '').toLowerCase();
+          if (seen.has(key)) continue;
+          seen.add(key);
+          rows.push(row);
+        }
+      }
     }
     return rows;
   }

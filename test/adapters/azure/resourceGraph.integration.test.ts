@@ -5,9 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAzureClients } from '../../../src/adapters/azure/clients';
 import { StaticTokenCredential } from '../../../src/adapters/azure/credential';
-import { ResourceGraphInventory, ResourceGraphQueryError, type ResourceGraphEvent } from '../../../src/adapters/azure/resourceGraph';
+import { protectedItemsOfVmsIn, ResourceGraphInventory, ResourceGraphQueryError, type ResourceGraphEvent } from '../../../src/adapters/azure/resourceGraph';
+import { assess } from '../../../src/core/engine';
+import { DEFAULT_ENGINE_CONFIG } from '../../../src/core/engine-config';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator';
-import { guid, manyVms, networkedVms, SUB_A, SUB_B, vaultRow } from './estate';
+import { guid, manyVms, networkedVms, protectedItemRow, SUB_A, SUB_B, vaultIdOf, vaultRow } from './estate';
 
 type Events = ResourceGraphEvent[];
 
@@ -202,5 +204,39 @@ describe('ResourceGraphInventory scope', () => {
     const rows = await inventory.runQuery(VM_QUERY, { subscriptions: [], managementGroups: [] });
     expect(rows).toHaveLength(15);
     expect(rows.every((r) => String(r.subscriptionId).toLowerCase() === SUB_B)).toBe(true);
+  });
+});
+
+describe('ResourceGraphInventory: protection across subscriptions', () => {
+  // VM in SUB_A, protected by a vault in SUB_B: a shard of SUB_A alone must still see it protected.
+  const net = networkedVms({ sub: SUB_A, vmNames: ['vm-cross-01', 'vm-cross-02'] });
+  const vaultB = vaultIdOf(SUB_B, 'rg-central-backup', 'rsv-central');
+  let emu: RunningEmulator;
+  beforeAll(async () => {
+    emu = await startEmulator({
+      estate: [...net.rows, vaultRow({ sub: SUB_B, rg: 'rg-central-backup', name: 'rsv-central' }), protectedItemRow({ vaultId: vaultB, vmId: net.vmIds[0] as string })],
+      seed: 3,
+    });
+  });
+  afterAll(() => emu?.stop());
+
+  it('looks up the protected items of the scope\'s VMs tenant-wide, so a vault in another subscription counts', async () => {
+    const { inventory } = inventoryFor(emu);
+    const rows = (await inventory.fetchRows({ subscriptions: [SUB_A], managementGroups: [] })) as { id: string; type: string }[];
+    const items = rows.filter((r) => r.type === 'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems');
+    expect(items.map((r) => r.id.toLowerCase().startsWith(vaultB.toLowerCase()))).toEqual([true]);
+    const { report } = assess(rows, DEFAULT_ENGINE_CONFIG, new Date('2026-12-01T00:00:00Z'));
+    expect(report.findings.filter((f) => f.ruleId === 'vm-unprotected').map((f) => f.resourceId)).toEqual([net.vmIds[1]]);
+    // Scoped to SUB_B alone, the item is still found, once, and is not an orphan (its VM's subscription is not in scope).
+    const bRows = (await inventory.fetchRows({ subscriptions: [SUB_B], managementGroups: [] })) as { type: string }[];
+    expect(bRows.filter((r) => r.type.endsWith('/protecteditems'))).toHaveLength(1);
+    expect(assess(bRows, DEFAULT_ENGINE_CONFIG, new Date('2026-12-01T00:00:00Z')).report.findings).toEqual([]);
+  });
+
+  it('only names GUID-shaped subscriptions in the narrowed query', () => {
+    expect(protectedItemsOfVmsIn('RecoveryServicesResources', ["x') or 1==1 //", SUB_A.toUpperCase()], 300)).toEqual([
+      `RecoveryServicesResources\n| where tolower(tostring(split(tostring(properties.sourceResourceId), '/')[2])) in ('${SUB_A}')`,
+    ]);
+    expect(protectedItemsOfVmsIn('Q', [], 300)).toEqual([]);
   });
 });
