@@ -5,8 +5,8 @@
  * language service parses and analyses without a diagnostic. Deployed as a shared workbook on the
  * Application Insights resource.
  */
-import { createRequire } from 'node:module';
 import { describe, expect, it, vi } from 'vitest';
+import { kustoAnalyser } from '../support/kusto';
 import type { EnableProtectionAction } from '../../src/core/model';
 import type { FindingChange } from '../../src/ports';
 import { RULES } from '../../src/core/rules';
@@ -127,15 +127,7 @@ describe('infra/workbook.json', () => {
   });
 
   it('parses and analyses in the Kusto language service against the customEvents schema', () => {
-    const K = loadKusto();
-    const S = K.Language.Symbols;
-    const columns = { timestamp: 'DateTime', name: 'String', itemType: 'String', customDimensions: 'Dynamic', customMeasurements: 'Dynamic' } as const;
-    const table = new S.TableSymbol.$ctor4('customEvents', Object.entries(columns).map(([c, type]) => new S.ColumnSymbol(c, S.ScalarTypes[type], null, null, null, null)));
-    const globals = K.Language.GlobalState.Default.WithDatabase(new S.DatabaseSymbol.$ctor3('appinsights', null, [table], false));
-    const diagnostics = (kql: string): string[] => {
-      const list = K.Language.KustoCode.ParseAndAnalyze(kql, globals).GetDiagnostics();
-      return Array.from({ length: list.Count }, (_, i) => list.getItem(i)).map((d) => `${d.Code}: ${d.Message}`);
-    };
+    const diagnostics = kustoAnalyser('appinsights', { customEvents: { timestamp: 'DateTime', name: 'String', itemType: 'String', customDimensions: 'Dynamic', customMeasurements: 'Dynamic' } });
     for (const q of queries) expect(diagnostics((q.content.query ?? '').replace(/\{TimeRange\}/g, '> ago(30d)')), q.name).toEqual([]);
     expect(diagnostics("customEvents | where nmae == 'x'").length).toBeGreaterThan(0);
     expect(diagnostics('customEvents | summarize count( by name').length).toBeGreaterThan(0);
@@ -164,23 +156,3 @@ describe('the workbook resource', () => {
   });
 });
 
-interface Diagnostic { Code: string; Message: string }
-interface KustoGlobal {
-  Language: {
-    KustoCode: { ParseAndAnalyze(text: string, globals: unknown): { GetDiagnostics(): { Count: number; getItem(i: number): Diagnostic } } };
-    GlobalState: { Default: { WithDatabase(db: unknown): unknown } };
-    Symbols: {
-      ColumnSymbol: new (name: string, type: unknown, a: null, b: null, c: null, d: null) => unknown;
-      TableSymbol: { $ctor4: new (name: string, columns: unknown[]) => unknown };
-      DatabaseSymbol: { $ctor3: new (name: string, a: null, tables: unknown[], b: boolean) => unknown };
-      ScalarTypes: Record<'String' | 'Dynamic' | 'DateTime', unknown>;
-    };
-  };
-}
-
-function loadKusto(): KustoGlobal {
-  const req = createRequire(__filename);
-  req('@kusto/language-service-next/bridge.min.js');
-  req('@kusto/language-service-next/Kusto.Language.Bridge.min.js');
-  return (globalThis as unknown as { Kusto: KustoGlobal }).Kusto;
-}
