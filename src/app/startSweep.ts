@@ -2,7 +2,7 @@
  * The timer's use case: split the scope into shards and enqueue one message per shard. The timer never
  * does the heavy work itself, so a 100,000-VM tenant fans out across instances.
  */
-import type { Clock, Ledger, MessageQueue, Scope, SubscriptionDirectory, Trigger } from '../ports';
+import type { Clock, Ledger, MessageQueue, Scope, SubscriptionDirectory, SweepSummary, Trigger } from '../ports';
 import type { ShardMessage } from './messages';
 
 /** At most this many subscriptions per Resource Graph request (azure-facts §2). */
@@ -18,6 +18,14 @@ export function shardScopes(scope: Scope, batchSize = MAX_SUBSCRIPTIONS_PER_SHAR
   const subs = [...new Set(scope.subscriptions.map((s) => s.trim().toLowerCase()).filter(Boolean))].sort();
   for (let i = 0; i < subs.length; i += batchSize) shards.push({ subscriptions: subs.slice(i, i + batchSize), managementGroups: [] });
   return shards;
+}
+
+/** A sweep's summary before any shard has been counted. */
+export function emptySweepSummary(shard: Pick<ShardMessage, 'sweepId' | 'trigger' | 'startedAt' | 'shardCount'>): SweepSummary {
+  return {
+    sweepId: shard.sweepId, trigger: shard.trigger, startedAt: shard.startedAt, shards: shard.shardCount, shardsCompleted: 0,
+    resources: 0, findings: 0, open: 0, exempt: 0, actions: 0, resolved: 0, warnings: 0,
+  };
 }
 
 /** What starting a sweep needs. */
@@ -40,10 +48,7 @@ export async function startSweep(deps: StartSweepDeps, scope: Scope, trigger: Tr
   }
   const sweepId = deps.newId();
   const shards = scopes.map((s, shardIndex): ShardMessage => ({ sweepId, trigger, shardIndex, shardCount: scopes.length, scope: s, startedAt: now.toISOString() }));
-  await deps.ledger.updateSweepSummary(sweepId, () => ({
-    sweepId, trigger, startedAt: now.toISOString(), shards: shards.length, shardsCompleted: 0,
-    resources: 0, findings: 0, open: 0, exempt: 0, actions: 0, resolved: 0, warnings: 0,
-  }));
+  await deps.ledger.updateSweepSummary(sweepId, () => emptySweepSummary({ sweepId, trigger, startedAt: now.toISOString(), shardCount: shards.length }));
   for (const shard of shards) await deps.shardQueue.send(shard);
   return { sweepId, shards };
 }

@@ -8,6 +8,7 @@ import { findingKey } from '../core/model';
 import type { Report } from '../core/report';
 import type { Clock, InventorySource, Ledger, MessageQueue, SweepSummary, TelemetrySink } from '../ports';
 import { groupActions } from './actionGroups';
+import { emptySweepSummary } from './startSweep';
 import type { RemediationJobMessage, ShardMessage } from './messages';
 
 /** What a shard needs. */
@@ -41,10 +42,7 @@ export function shardClaimKey(shard: Pick<ShardMessage, 'sweepId' | 'shardIndex'
 
 /** A sweep's summary with one more shard's counts. */
 function addShard(current: SweepSummary | undefined, shard: ShardMessage, report: Report, resolved: number): SweepSummary {
-  const base = current ?? {
-    sweepId: shard.sweepId, trigger: shard.trigger, startedAt: shard.startedAt, shards: shard.shardCount, shardsCompleted: 0,
-    resources: 0, findings: 0, open: 0, exempt: 0, actions: 0, resolved: 0, warnings: 0,
-  };
+  const base = current ?? emptySweepSummary(shard);
   return {
     ...base,
     shardsCompleted: base.shardsCompleted + 1,

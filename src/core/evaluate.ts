@@ -6,7 +6,7 @@ import { idKey } from './ids';
 import type { Inventory } from './inventory';
 import type { Finding } from './model';
 import { RULES, type Rule, type RuleContext, type Violation } from './rules';
-import { tagValue } from './rules/vault-region-mismatch';
+import { tagValue } from './tags';
 
 /** The findings and the warnings of one evaluation. */
 export interface Evaluation {

@@ -24,7 +24,7 @@ import { highestFreeOutboundPriority } from './nsg';
 import { serviceTagRegion, storageServiceTag } from './regions';
 import { RULES } from './rules';
 import type { BlockingRule } from './rules/nsg-blocks-backup-egress';
-import { tagValue } from './rules/vault-region-mismatch';
+import { tagValue } from './tags';
 
 /** Why an open finding got no action. */
 export type UnplannedReason =

@@ -1,4 +1,5 @@
 import { sameLocation } from '../regions';
+import { tagValue } from '../tags';
 import type { Violation } from './types';
 import { pass, type VmRule } from './types';
 
@@ -42,10 +43,3 @@ export const vaultRegionMismatch: VmRule = {
     return out;
   },
 };
-
-/** A tag's value by case-insensitive name (Azure tag names are case-insensitive). */
-export function tagValue(tags: Record<string, string>, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [k, v] of Object.entries(tags)) if (k.toLowerCase() === wanted) return v;
-  return undefined;
-}
