@@ -3,11 +3,35 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const azureSdks = ['@azure/arm-*', '@azure/identity', '@azure/storage-*', '@azure/data-tables', 'applicationinsights', '@azure/core-*'];
-const nodeIo = ['fs', 'fs/*', 'node:fs', 'node:fs/*', 'http', 'https', 'node:http', 'node:https', 'net', 'node:net', 'child_process', 'node:child_process', 'process', 'node:process', 'os', 'node:os'];
+const azureSdks = [
+  '@azure/arm-*',
+  '@azure/identity',
+  '@azure/storage-*',
+  '@azure/data-tables',
+  'applicationinsights',
+  '@azure/core-*',
+];
+const nodeIo = [
+  'fs',
+  'fs/*',
+  'node:fs',
+  'node:fs/*',
+  'http',
+  'https',
+  'node:http',
+  'node:https',
+  'net',
+  'node:net',
+  'child_process',
+  'node:child_process',
+  'process',
+  'node:process',
+  'os',
+  'node:os',
+];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bin/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'bin/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,14 +44,32 @@ export default tseslint.config(
   {
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: azureSdks, message: 'core/ is pure: no Azure SDK.' },
-          { group: nodeIo, message: 'core/ is pure: no node I/O.' },
-          { group: ['zod'], message: 'validation happens at the boundary (core/rows.ts is the one exception, see override).' },
-          { group: ['**/adapters/**', '**/app/**', '**/ports/**', '**/functions/**', '**/cli/**', '**/emulator/**', '**/config', '**/composition'], message: 'core/ imports only core/.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: azureSdks, message: 'core/ is pure: no Azure SDK.' },
+            { group: nodeIo, message: 'core/ is pure: no node I/O.' },
+            {
+              group: ['zod'],
+              message: 'validation happens at the boundary (core/rows.ts is the one exception, see override).',
+            },
+            {
+              group: [
+                '**/adapters/**',
+                '**/app/**',
+                '**/ports/**',
+                '**/functions/**',
+                '**/cli/**',
+                '**/emulator/**',
+                '**/config',
+                '**/composition',
+              ],
+              message: 'core/ imports only core/.',
+            },
+          ],
+        },
+      ],
       'no-restricted-globals': ['error', { name: 'process', message: 'core/ reads no environment.' }],
       'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'core/ takes a Clock.' }],
     },
@@ -36,66 +78,134 @@ export default tseslint.config(
     // Rows arrive as unknown and are validated with zod here, once.
     files: ['src/core/rows.ts', 'src/core/events.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: azureSdks, message: 'core/ is pure: no Azure SDK.' },
-          { group: nodeIo, message: 'core/ is pure: no node I/O.' },
-          { group: ['**/adapters/**', '**/app/**', '**/ports/**', '**/functions/**', '**/cli/**', '**/emulator/**'], message: 'core/ imports only core/.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: azureSdks, message: 'core/ is pure: no Azure SDK.' },
+            { group: nodeIo, message: 'core/ is pure: no node I/O.' },
+            {
+              group: ['**/adapters/**', '**/app/**', '**/ports/**', '**/functions/**', '**/cli/**', '**/emulator/**'],
+              message: 'core/ imports only core/.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/ports/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: azureSdks, message: 'ports/ are interfaces over core types.' },
-        { group: ['**/adapters/**', '**/app/**', '**/functions/**', '**/cli/**', '**/emulator/**'], message: 'ports/ import only core/.' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: azureSdks, message: 'ports/ are interfaces over core types.' },
+            {
+              group: ['**/adapters/**', '**/app/**', '**/functions/**', '**/cli/**', '**/emulator/**'],
+              message: 'ports/ import only core/.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/app/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: azureSdks, message: 'app/ talks to Azure through ports only.' },
-        { group: ['**/adapters/**', '**/functions/**', '**/cli/**', '**/emulator/**', '**/composition'], message: 'app/ imports core/ and ports/ only.' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: azureSdks, message: 'app/ talks to Azure through ports only.' },
+            {
+              group: [
+                '**/adapters/**',
+                '**/functions/**',
+                '**/cli/**',
+                '**/emulator/**',
+                '@backup-warden/emulator',
+                '@backup-warden/emulator/*',
+                '**/composition',
+              ],
+              message: 'app/ imports core/ and ports/ only.',
+            },
+          ],
+        },
+      ],
       'no-restricted-globals': ['error', { name: 'process', message: 'only config.ts reads the environment.' }],
     },
   },
   {
     files: ['src/functions/**/*.ts', 'src/cli/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: azureSdks, message: 'triggers and the CLI reach SDKs through composition.ts.' },
-        { group: ['**/adapters/**'], message: 'triggers and the CLI reach adapters through composition.ts.' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: azureSdks, message: 'triggers and the CLI reach SDKs through composition.ts.' },
+            { group: ['**/adapters/**'], message: 'triggers and the CLI reach adapters through composition.ts.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/functions/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: azureSdks, message: 'triggers reach SDKs through composition.ts.' },
-        { group: ['**/adapters/**'], message: 'triggers reach adapters through composition.ts.' },
-        { group: ['**/emulator/**', '**/emulator', '@kusto/*'], message: 'the Function App never loads the emulator.' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: azureSdks, message: 'triggers reach SDKs through composition.ts.' },
+            { group: ['**/adapters/**'], message: 'triggers reach adapters through composition.ts.' },
+            {
+              group: [
+                '**/emulator/**',
+                '**/emulator',
+                '@backup-warden/emulator',
+                '@backup-warden/emulator/*',
+                '@kusto/*',
+              ],
+              message: 'the Function App never loads the emulator.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
-    files: ['src/emulator/**/*.ts'],
+    files: ['packages/emulator/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/core/**', '**/core', '**/app/**', '**/adapters/**', '**/ports/**', '**/config', '**/composition'], message: 'the emulator is an independent stand-in for Azure: it shares no logic with the app.' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/core/**',
+                '**/core',
+                '**/app/**',
+                '**/adapters/**',
+                '**/ports/**',
+                '**/config',
+                '**/composition',
+              ],
+              message: 'the emulator is an independent stand-in for Azure: it shares no logic with the app.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/config.ts', 'src/emulator/**', 'src/core/**'],
+    ignores: ['src/config.ts', 'src/core/**'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'only config.ts reads process.env.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'only config.ts reads process.env.' },
+      ],
     },
   },
 );

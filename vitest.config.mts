@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const emulatorSrc = fileURLToPath(new URL('./packages/emulator/src/', import.meta.url));
+
 export default defineConfig({
+  // Tests run the emulator from its TypeScript sources, as the typecheck's `paths` do.
+  resolve: {
+    alias: [
+      { find: /^@backup-warden\/emulator$/, replacement: `${emulatorSrc}index.ts` },
+      { find: /^@backup-warden\/emulator\/(.*)$/, replacement: `${emulatorSrc}$1.ts` },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,

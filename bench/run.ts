@@ -11,13 +11,27 @@ import { evaluate } from '../src/core/evaluate';
 import { plan } from '../src/core/planner';
 import { syntheticEstate } from './estate';
 
-interface Figure { name: string; value: number; unit: string; target?: number; lowerIsBetter?: boolean }
+interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  target?: number;
+  lowerIsBetter?: boolean;
+}
 const figures: Figure[] = [];
 const record = (f: Figure): void => {
   figures.push(f);
-  const verdict = f.target === undefined ? '' : (f.lowerIsBetter === false ? f.value >= f.target : f.value <= f.target) ? '  ok' : '  MISSED';
-  const target = f.target === undefined ? '' : ` (target ${f.lowerIsBetter === false ? '>=' : '<='} ${f.target} ${f.unit})`;
-  console.log(`${f.name.padEnd(52)} ${f.value.toFixed(f.unit === 'ms' ? 1 : 0).padStart(10)} ${f.unit}${target}${verdict}`);
+  const verdict =
+    f.target === undefined
+      ? ''
+      : (f.lowerIsBetter === false ? f.value >= f.target : f.value <= f.target)
+        ? '  ok'
+        : '  MISSED';
+  const target =
+    f.target === undefined ? '' : ` (target ${f.lowerIsBetter === false ? '>=' : '<='} ${f.target} ${f.unit})`;
+  console.log(
+    `${f.name.padEnd(52)} ${f.value.toFixed(f.unit === 'ms' ? 1 : 0).padStart(10)} ${f.unit}${target}${verdict}`,
+  );
 };
 const time = <T>(fn: () => T): [T, number] => {
   const t = performance.now();
@@ -33,32 +47,53 @@ async function engine(vms: number, targets: { totalMs: number; heapMb: number })
   const now = new Date('2026-12-01T00:00:00Z');
   const [inv, buildMs] = time(() => Inventory.fromRows(rows));
   const [evaluation, evalMs] = time(() => evaluate(inv, DEFAULT_ENGINE_CONFIG, now));
-  const [p, planMs] = time(() => plan(evaluation.findings, inv, { ...DEFAULT_ENGINE_CONFIG, maxActions: 100_000 }, now));
+  const [p, planMs] = time(() =>
+    plan(evaluation.findings, inv, { ...DEFAULT_ENGINE_CONFIG, maxActions: 100_000 }, now),
+  );
   const heapAfter = process.memoryUsage().heapUsed;
   record({ name: `engine ${vms} VMs (${rows.length} rows): inventory`, value: buildMs, unit: 'ms' });
   record({ name: `engine ${vms} VMs: evaluate (${evaluation.findings.length} findings)`, value: evalMs, unit: 'ms' });
   record({ name: `engine ${vms} VMs: plan (${p.actions.length} actions)`, value: planMs, unit: 'ms' });
-  record({ name: `engine ${vms} VMs: rows to plan`, value: buildMs + evalMs + planMs, unit: 'ms', target: targets.totalMs });
-  record({ name: `engine ${vms} VMs: heap growth`, value: mb(heapAfter - heapBefore), unit: 'MB', target: targets.heapMb });
+  record({
+    name: `engine ${vms} VMs: rows to plan`,
+    value: buildMs + evalMs + planMs,
+    unit: 'ms',
+    target: targets.totalMs,
+  });
+  record({
+    name: `engine ${vms} VMs: heap growth`,
+    value: mb(heapAfter - heapBefore),
+    unit: 'MB',
+    target: targets.heapMb,
+  });
   const [, assessMs] = time(() => assess(rows, DEFAULT_ENGINE_CONFIG, now));
   record({ name: `engine ${vms} VMs: assess() again (warm)`, value: assessMs, unit: 'ms' });
 }
 
 async function liveSweep(vms: number, targetMs: number): Promise<void> {
-  const { startEmulator } = await import('../src/emulator/index.js');
+  const { startEmulator } = await import('@backup-warden/emulator');
   const { createAzureClients } = await import('../src/adapters/azure/clients.js');
   const { StaticTokenCredential } = await import('../src/adapters/azure/credential.js');
   const { ResourceGraphInventory } = await import('../src/adapters/azure/resourceGraph.js');
   const rows = syntheticEstate(vms, 2);
   const emu = await startEmulator({ estate: rows, lroRetryAfterSeconds: 0 });
   try {
-    const clients = createAzureClients({ armEndpoint: emu.endpoint, caCert: emu.caCert, credential: new StaticTokenCredential(emu.token) });
+    const clients = createAzureClients({
+      armEndpoint: emu.endpoint,
+      caCert: emu.caCert,
+      credential: new StaticTokenCredential(emu.token),
+    });
     const graph = new ResourceGraphInventory({ clients });
     await graph.runQuery('Resources | take 1', { subscriptions: [], managementGroups: [] }); // load the Kusto parser once
     const t = performance.now();
     const fetched = await graph.fetchRows({ subscriptions: [], managementGroups: [] });
     const ms = performance.now() - t;
-    record({ name: `live sweep ${vms} VMs via SDK + emulator: ${fetched.length} rows`, value: ms, unit: 'ms', target: targetMs });
+    record({
+      name: `live sweep ${vms} VMs via SDK + emulator: ${fetched.length} rows`,
+      value: ms,
+      unit: 'ms',
+      target: targetMs,
+    });
     record({ name: `live sweep ${vms} VMs: rows per second`, value: (fetched.length / ms) * 1000, unit: 'rows/s' });
   } finally {
     await emu.stop();

@@ -35,7 +35,10 @@ describe('host.json', () => {
 
 describe('.funcignore', () => {
   it('keeps the emulator, the Kusto parser, sources and tests out of the deployment package', () => {
-    const lines = readFileSync('.funcignore', 'utf8').split('\n').map((l) => l.trim());
-    for (const p of ['src/', 'test/', 'dist/src/emulator/', 'node_modules/@kusto/', 'node_modules/azurite/']) expect(lines).toContain(p);
+    const lines = readFileSync('.funcignore', 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
+    for (const p of ['src/', 'test/', 'packages/', 'node_modules/@kusto/', 'node_modules/azurite/'])
+      expect(lines).toContain(p);
   });
 });

@@ -26,16 +26,26 @@ function remediable(report: Report): number {
 export async function runDemo(out: Out, estateFile = sampleEstatePath()): Promise<number> {
   const started = Date.now();
   const rows = await snapshotInventory([estateFile]).fetchRows({ subscriptions: [], managementGroups: [] });
-  const { startEmulator } = await import('../emulator/index.js');
+  const { startEmulator } = await import('@backup-warden/emulator');
   const emulator = await startEmulator({ estate: rows, port: 0 });
   out.stderr(`emulator: ${emulator.endpoint} (sample estate: ${rows.length} rows from ${estateFile})\n`);
   try {
     const config = loadConfig({
       env: {},
-      overrides: { armEndpoint: emulator.endpoint, caCertPath: emulator.caCertPath, armToken: emulator.token, initialBackup: true },
+      overrides: {
+        armEndpoint: emulator.endpoint,
+        caCertPath: emulator.caCertPath,
+        armToken: emulator.token,
+        initialBackup: true,
+      },
     });
     const services = await liveServices(config, (line) => out.stderr(`  ${line}\n`));
-    const deps = { inventory: services.inventory, remediator: services.remediator, clock: systemClock, config: engineConfigOf(config) };
+    const deps = {
+      inventory: services.inventory,
+      remediator: services.remediator,
+      clock: systemClock,
+      config: engineConfigOf(config),
+    };
 
     out.stdout('\n=== 1. sweep: what Resource Graph shows ===\n');
     const before = await sweep(deps);
@@ -46,7 +56,9 @@ export async function runDemo(out: Out, estateFile = sampleEstatePath()): Promis
     const applied = await sweep(deps, {
       apply: true,
       onProgress: (action, result, i) =>
-        out.stderr(`  [${String(i + 1).padStart(2)}/${before.actions.length}] ${action.kind.padEnd(17)} ${action.target.split('/').slice(-1)[0] ?? ''}: ${result.status}${result.error ? ` (${result.error.code})` : result.detail ? ` (${result.detail})` : ''} ${result.durationMs} ms\n`),
+        out.stderr(
+          `  [${String(i + 1).padStart(2)}/${before.actions.length}] ${action.kind.padEnd(17)} ${action.target.split('/').slice(-1)[0] ?? ''}: ${result.status}${result.error ? ` (${result.error.code})` : result.detail ? ` (${result.detail})` : ''} ${result.durationMs} ms\n`,
+        ),
     });
     out.stdout(`${renderReport(applied, 'sweep --apply')}\n`);
 

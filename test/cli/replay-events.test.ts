@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWarden } from '../support/cli';
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { startEmulator, type RunningEmulator } from '@backup-warden/emulator';
 
 const run = runWarden;
 
@@ -43,15 +43,29 @@ describe('warden replay-events', () => {
   beforeAll(async () => {
     emu = await startEmulator({ estate: rows, lroRetryAfterSeconds: 0 });
     config = join(dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ mode: 'remediate', armEndpoint: emu.endpoint, caCertPath: emu.caCertPath, armToken: emu.token }));
+    writeFileSync(
+      config,
+      JSON.stringify({ mode: 'remediate', armEndpoint: emu.endpoint, caCertPath: emu.caCertPath, armToken: emu.token }),
+    );
     events = join(dir, 'events.json');
-    writeFileSync(events, JSON.stringify([
-      writeEvent('e1', vmId),
-      writeEvent('e1', vmId),
-      { id: 'e3', eventType: 'Microsoft.Resources.ResourceWriteSuccess' },
-      writeEvent('e4', `/subscriptions/${DEV}/resourceGroups/rg-dev-weu/providers/Microsoft.Storage/storageAccounts/stdev`, 'Microsoft.Storage/storageAccounts/write'),
-      writeEvent('e5', `/subscriptions/${DEV}/resourcegroups/rg-dev-weu/providers/Microsoft.Resources/deployments/vm-dev-weu-01-deploy`, 'Microsoft.Compute/virtualMachines/write'),
-    ]));
+    writeFileSync(
+      events,
+      JSON.stringify([
+        writeEvent('e1', vmId),
+        writeEvent('e1', vmId),
+        { id: 'e3', eventType: 'Microsoft.Resources.ResourceWriteSuccess' },
+        writeEvent(
+          'e4',
+          `/subscriptions/${DEV}/resourceGroups/rg-dev-weu/providers/Microsoft.Storage/storageAccounts/stdev`,
+          'Microsoft.Storage/storageAccounts/write',
+        ),
+        writeEvent(
+          'e5',
+          `/subscriptions/${DEV}/resourcegroups/rg-dev-weu/providers/Microsoft.Resources/deployments/vm-dev-weu-01-deploy`,
+          'Microsoft.Compute/virtualMachines/write',
+        ),
+      ]),
+    );
   });
   afterAll(async () => emu?.stop());
 
@@ -60,21 +74,41 @@ describe('warden replay-events', () => {
     expect(r.code).toBe(0);
     const results = JSON.parse(r.stdout) as { eventId: string; outcome: string; detail: string }[];
     expect(results.map((x) => [x.eventId, x.outcome])).toEqual([
-      ['e1', 'remediated'], ['e1', 'duplicate'], ['e3', 'invalid'], ['e4', 'ignored'], ['e5', 'ignored'],
+      ['e1', 'remediated'],
+      ['e1', 'duplicate'],
+      ['e3', 'invalid'],
+      ['e4', 'ignored'],
+      ['e5', 'ignored'],
     ]);
     expect(results[0]?.detail).toMatch(/create-vault: succeeded; enable-protection: succeeded/);
     expect(results[2]?.detail).toMatch(/subject|eventTime|data/);
     const state = emu.state();
-    expect(state.resources.some((v) => String(v.id).toLowerCase() === `/subscriptions/${DEV}/resourcegroups/rg-backup-warden/providers/microsoft.recoveryservices/vaults/rsv-backup-westeurope`)).toBe(true);
-    expect(state.recoveryServicesResources.some((p) => String((p.properties as { sourceResourceId?: string }).sourceResourceId ?? '').toLowerCase() === vmId.toLowerCase())).toBe(true);
+    expect(
+      state.resources.some(
+        (v) =>
+          String(v.id).toLowerCase() ===
+          `/subscriptions/${DEV}/resourcegroups/rg-backup-warden/providers/microsoft.recoveryservices/vaults/rsv-backup-westeurope`,
+      ),
+    ).toBe(true);
+    expect(
+      state.recoveryServicesResources.some(
+        (p) =>
+          String((p.properties as { sourceResourceId?: string }).sourceResourceId ?? '').toLowerCase() ===
+          vmId.toLowerCase(),
+      ),
+    ).toBe(true);
   });
 
   it('is idempotent: replaying again finds the VM protected and changes nothing', async () => {
-    const writesBefore = emu.state().operations.filter((o) => o.method !== 'GET' && !o.path.includes('backupStatus')).length;
+    const writesBefore = emu
+      .state()
+      .operations.filter((o) => o.method !== 'GET' && !o.path.includes('backupStatus')).length;
     const r = await run(['replay-events', events, '--config', config, '--format', 'json']);
     const results = JSON.parse(r.stdout) as { outcome: string; detail: string }[];
     expect(results[0]).toMatchObject({ outcome: 'compliant', detail: 'no finding' });
-    const writesAfter = emu.state().operations.filter((o) => o.method !== 'GET' && !o.path.includes('backupStatus')).length;
+    const writesAfter = emu
+      .state()
+      .operations.filter((o) => o.method !== 'GET' && !o.path.includes('backupStatus')).length;
     expect(writesAfter).toBe(writesBefore);
   });
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWarden } from '../support/cli';
 import type { Report } from '../../src/core/report';
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { startEmulator, type RunningEmulator } from '@backup-warden/emulator';
 
 const run = runWarden;
 
@@ -22,7 +22,10 @@ describe('warden sweep on the emulator', () => {
   beforeAll(async () => {
     emu = await startEmulator({ estate: rows, lroRetryAfterSeconds: 0 });
     config = join(dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ armEndpoint: emu.endpoint, caCertPath: emu.caCertPath, armToken: emu.token }));
+    writeFileSync(
+      config,
+      JSON.stringify({ armEndpoint: emu.endpoint, caCertPath: emu.caCertPath, armToken: emu.token }),
+    );
   });
   afterAll(async () => emu?.stop());
 
@@ -33,7 +36,10 @@ describe('warden sweep on the emulator', () => {
     const a = JSON.parse(offline.stdout) as Report;
     const b = JSON.parse(live.stdout) as Report;
     // The recovery point expiry depends on the clock; everything else must be identical.
-    const strip = (r: Report) => r.actions.map((x) => (x.kind === 'trigger-backup' ? { ...x, params: { ...x.params, recoveryPointExpiryTimeInUTC: '' } } : x));
+    const strip = (r: Report) =>
+      r.actions.map((x) =>
+        x.kind === 'trigger-backup' ? { ...x, params: { ...x.params, recoveryPointExpiryTimeInUTC: '' } } : x,
+      );
     expect(strip(b)).toEqual(strip(a));
     expect(b.findings).toEqual(a.findings);
     expect(b.summary).toEqual(a.summary);
@@ -44,7 +50,8 @@ describe('warden sweep on the emulator', () => {
     const applied = await run(['sweep', '--config', config, '--apply', '--format', 'json']);
     const report = JSON.parse(applied.stdout) as Report;
     expect(report.actions).toHaveLength(27);
-    for (const a of report.actions) expect(a.result).toMatchObject({ status: 'succeeded', durationMs: expect.any(Number) });
+    for (const a of report.actions)
+      expect(a.result).toMatchObject({ status: 'succeeded', durationMs: expect.any(Number) });
     expect(report.summary.results).toEqual({ succeeded: 27, failed: 0, skipped: 0 });
     expect(applied.code).toBe(1);
 
@@ -79,10 +86,27 @@ describe('warden sweep on the emulator', () => {
     try {
       const token = scoped.issueToken(['/subscriptions/8f3c1b2a-4d5e-4f60-9a1b-2c3d4e5f6a70']);
       const cfg = join(dir, 'scoped.json');
-      writeFileSync(cfg, JSON.stringify({ armEndpoint: scoped.endpoint, caCertPath: scoped.caCertPath, armToken: token, maxActions: 50 }));
+      writeFileSync(
+        cfg,
+        JSON.stringify({
+          armEndpoint: scoped.endpoint,
+          caCertPath: scoped.caCertPath,
+          armToken: token,
+          maxActions: 50,
+        }),
+      );
       // Resource Graph answers a scoped token with the rows inside its scopes only (403 on writes outside
       // them is covered by the remediator's integration test).
-      const r = await run(['sweep', '--config', cfg, '--apply', '--format', 'json', '--subscription', '8f3c1b2a-4d5e-4f60-9a1b-2c3d4e5f6a70']);
+      const r = await run([
+        'sweep',
+        '--config',
+        cfg,
+        '--apply',
+        '--format',
+        'json',
+        '--subscription',
+        '8f3c1b2a-4d5e-4f60-9a1b-2c3d4e5f6a70',
+      ]);
       const report = JSON.parse(r.stdout) as Report;
       expect(r.code).toBe(1);
       expect(report.actions.every((a) => a.target.toLowerCase().includes('/subscriptions/8f3c1b2a'))).toBe(true);
@@ -94,10 +118,22 @@ describe('warden sweep on the emulator', () => {
   });
 
   it('runs any KQL through the Resource Graph adapter and prints the rows as one JSON array', async () => {
-    const r = await run(['query', '--config', config, '--kql', "Resources | where type =~ 'microsoft.recoveryservices/vaults' | project id, name, location | order by name asc"]);
+    const r = await run([
+      'query',
+      '--config',
+      config,
+      '--kql',
+      "Resources | where type =~ 'microsoft.recoveryservices/vaults' | project id, name, location | order by name asc",
+    ]);
     expect(r.code).toBe(0);
     const got = JSON.parse(r.stdout) as { name: string }[];
-    expect(got.map((v) => v.name)).toEqual(['rsv-backup-eastus', 'rsv-backup-eastus', 'rsv-backup-japaneast', 'rsv-backup-westeurope', 'rsv-legacy-weu']);
+    expect(got.map((v) => v.name)).toEqual([
+      'rsv-backup-eastus',
+      'rsv-backup-eastus',
+      'rsv-backup-japaneast',
+      'rsv-backup-westeurope',
+      'rsv-legacy-weu',
+    ]);
   });
 
   it('surfaces bad KQL as exit 2 with the parser position, without retrying', async () => {

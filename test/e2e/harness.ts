@@ -27,7 +27,7 @@ import { TableClient } from '@azure/data-tables';
 import { decodeMessageText } from '../../src/adapters/storage/queue';
 import { TableLedger } from '../../src/adapters/storage/tableLedger';
 import { functionServices, useFunctionServices, type AzureTuning, type FunctionServices } from '../../src/composition';
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '@backup-warden/emulator';
 import { startAzurite, type Azurite } from '../support/azurite';
 
 /** Short waits against the emulator, so that a `500=1` fault fails in milliseconds, not seconds. */
@@ -48,13 +48,19 @@ export interface QueueSettings {
 
 /** Reads `extensions.queues` from the project's host.json. */
 export function hostQueueSettings(): QueueSettings {
-  const host = JSON.parse(readFileSync(resolve(__dirname, '../../host.json'), 'utf8')) as { extensions: { queues: QueueSettings } };
+  const host = JSON.parse(readFileSync(resolve(__dirname, '../../host.json'), 'utf8')) as {
+    extensions: { queues: QueueSettings };
+  };
   return host.extensions.queues;
 }
 
 /** The timer trigger's argument, as the host passes it. */
 export function timerInfo(isPastDue = false): Timer {
-  return { isPastDue, schedule: { adjustForDST: false }, scheduleStatus: { last: '2025-03-01T00:00:00Z', next: '2025-03-01T06:00:00Z', lastUpdated: '2025-03-01T00:00:00Z' } };
+  return {
+    isPastDue,
+    schedule: { adjustForDST: false },
+    scheduleStatus: { last: '2025-03-01T00:00:00Z', next: '2025-03-01T06:00:00Z', lastUpdated: '2025-03-01T00:00:00Z' },
+  };
 }
 
 /** One line an invocation logged through its context. */
@@ -64,13 +70,17 @@ export interface LogLine {
 }
 
 /** A real InvocationContext whose log lines are kept. */
-export function invocation(functionName: string, triggerMetadata: TriggerMetadata = {}): { context: InvocationContext; logs: LogLine[]; text: () => string } {
+export function invocation(
+  functionName: string,
+  triggerMetadata: TriggerMetadata = {},
+): { context: InvocationContext; logs: LogLine[]; text: () => string } {
   const logs: LogLine[] = [];
   const context = new InvocationContext({
     invocationId: randomUUID(),
     functionName,
     triggerMetadata,
-    logHandler: (level, ...args) => logs.push({ level, message: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') }),
+    logHandler: (level, ...args) =>
+      logs.push({ level, message: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') }),
   });
   return { context, logs, text: () => logs.map((l) => `${l.level}: ${l.message}`).join('\n') };
 }
@@ -95,7 +105,12 @@ export class QueueHost {
   readonly deliveries: Delivery[] = [];
   private readonly settings = hostQueueSettings();
 
-  constructor(connectionString: string, readonly queueName: string, readonly functionName: string, private readonly handler: QueueHandler) {
+  constructor(
+    connectionString: string,
+    readonly queueName: string,
+    readonly functionName: string,
+    private readonly handler: QueueHandler,
+  ) {
     this.client = new QueueClient(connectionString, queueName);
     this.poison = new QueueClient(connectionString, `${queueName}-poison`);
   }
@@ -122,11 +137,25 @@ export class QueueHost {
         await this.poison.createIfNotExists();
         await this.poison.sendMessage(m.messageText);
         await this.client.deleteMessage(m.messageId, m.popReceipt);
-        return this.record({ messageId: m.messageId, dequeueCount: m.dequeueCount, body, outcome: 'failed-poisoned', error, logs });
+        return this.record({
+          messageId: m.messageId,
+          dequeueCount: m.dequeueCount,
+          body,
+          outcome: 'failed-poisoned',
+          error,
+          logs,
+        });
       }
       // host.json says visibilityTimeout 00:00:30 between retries; the tests retry at once.
       await this.client.updateMessage(m.messageId, m.popReceipt, undefined, 0);
-      return this.record({ messageId: m.messageId, dequeueCount: m.dequeueCount, body, outcome: 'failed-retry', error, logs });
+      return this.record({
+        messageId: m.messageId,
+        dequeueCount: m.dequeueCount,
+        body,
+        outcome: 'failed-retry',
+        error,
+        logs,
+      });
     }
     await this.client.deleteMessage(m.messageId, m.popReceipt);
     return this.record({ messageId: m.messageId, dequeueCount: m.dequeueCount, body, outcome: 'completed', logs });
@@ -210,7 +239,13 @@ export interface StackOptions {
 export async function startStack(options: StackOptions): Promise<Stack> {
   const [azurite, emu] = await Promise.all([
     startAzurite(),
-    startEmulator({ lroRetryAfterSeconds: 0, lroAutoCompleteMs: 200, seed: 11, ...options.emulator, estate: options.estate }),
+    startEmulator({
+      lroRetryAfterSeconds: 0,
+      lroAutoCompleteMs: 200,
+      seed: 11,
+      ...options.emulator,
+      estate: options.estate,
+    }),
   ]);
   const dir = mkdtempSync(join(tmpdir(), 'warden-fn-'));
   const bundle = join(dir, 'ca-bundle.pem');
@@ -223,7 +258,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     WARDEN_MODE: 'remediate',
     ...options.env,
   };
-  const table = TableClient.fromConnectionString(azurite.connectionString, 'findings', { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(azurite.connectionString, 'findings', {
+    allowInsecureConnection: true,
+  });
   return {
     azurite,
     emu,

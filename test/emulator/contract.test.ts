@@ -5,13 +5,25 @@
  * ignore list says so.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { aVault, aVm, exampleResponse, loadExample, missingHeaders, raw, recordedToRow, shapeDiff, SUB } from './emulatorHelpers';
+import { startEmulator, type RunningEmulator } from '@backup-warden/emulator';
+import {
+  aVault,
+  aVm,
+  exampleResponse,
+  loadExample,
+  missingHeaders,
+  raw,
+  recordedToRow,
+  shapeDiff,
+  SUB,
+} from './emulatorHelpers';
 
 /** An estate row from an example's response body, with the example's placeholder subscription replaced. */
 function rowFromExample(rel: string, status = '200'): Record<string, unknown> {
   const body = exampleResponse(loadExample(rel), status).body;
-  const text = JSON.stringify(body).replaceAll('{subscription-id}', SUB).replaceAll('/subscriptions/subid/', `/subscriptions/${SUB}/`);
+  const text = JSON.stringify(body)
+    .replaceAll('{subscription-id}', SUB)
+    .replaceAll('/subscriptions/subid/', `/subscriptions/${SUB}/`);
   return recordedToRow(JSON.parse(text) as Record<string, unknown>);
 }
 
@@ -33,11 +45,13 @@ const NO_BACKUP_YET = ['properties.lastBackupTime', 'properties.lastRecoveryPoin
 describe('contract: Resource Graph (resourcegraph/*.json)', () => {
   let emu: RunningEmulator;
   beforeAll(async () => {
-    const basic = (body('resourcegraph/ResourcesBasicQuery.json') as { data: Record<string, unknown>[] }).data.map((r) => ({
-      ...r,
-      subscriptionId: RG_SUB,
-      resourceGroup: String(r['id']).split('/')[4]?.toLowerCase(),
-    }));
+    const basic = (body('resourcegraph/ResourcesBasicQuery.json') as { data: Record<string, unknown>[] }).data.map(
+      (r) => ({
+        ...r,
+        subscriptionId: RG_SUB,
+        resourceGroup: String(r['id']).split('/')[4]?.toLowerCase(),
+      }),
+    );
     const tests = Array.from({ length: 7 }, (_, i) => ({
       id: `/subscriptions/${RG_SUB}/resourceGroups/RG1/providers/Microsoft.Compute/disks/test-disk-${i}`,
       name: `test-disk-${i}`,
@@ -75,7 +89,9 @@ describe('contract: Resource Graph (resourcegraph/*.json)', () => {
     expect(r1.json['totalRecords']).toBe(7);
     const next = loadExample('resourcegraph/ResourcesNextPageQuery.json');
     const q = (next['parameters'] as { query: Record<string, unknown> }).query;
-    const r2 = await raw(emu, 'POST', GRAPH, { body: { ...q, options: { $top: 3, $skipToken: r1.json['$skipToken'] } } });
+    const r2 = await raw(emu, 'POST', GRAPH, {
+      body: { ...q, options: { $top: 3, $skipToken: r1.json['$skipToken'] } },
+    });
     expect(shapeDiff(body('resourcegraph/ResourcesNextPageQuery.json'), r2.json)).toEqual([]);
     const ids = [...(r1.json['data'] as { id: string }[]), ...(r2.json['data'] as { id: string }[])].map((d) => d.id);
     expect(new Set(ids).size).toBe(6);
@@ -89,7 +105,9 @@ describe('contract: Resource Graph (resourcegraph/*.json)', () => {
     // `count()` `count_`. Flagged for the KQL interpreter's owner; the rest of the shape must match.
     expect(shapeDiff(body('resourcegraph/ResourcesPropertiesQuery.json'), r.json, ['data[].count'])).toEqual([]);
     const data = r.json['data'] as Record<string, unknown>[];
-    const counts = Object.fromEntries(data.map((d) => [d['properties_storageProfile_osDisk_osType'], d['count_'] ?? d['count']]));
+    const counts = Object.fromEntries(
+      data.map((d) => [d['properties_storageProfile_osDisk_osType'], d['count_'] ?? d['count']]),
+    );
     expect(counts).toEqual({ Linux: 1, Windows: 2 });
   });
 });
@@ -113,25 +131,50 @@ describe('contract: Compute, Network, Resources and vaults (GET of example-shape
   });
 
   it('VirtualMachine_Get.json: every key and type of the example', async () => {
-    const r = await raw(emu, 'GET', `/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.Compute/virtualMachines/myVM?api-version=2026-03-01&$expand=userData`);
+    const r = await raw(
+      emu,
+      'GET',
+      `/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.Compute/virtualMachines/myVM?api-version=2026-03-01&$expand=userData`,
+    );
     expect(r.status).toBe(200);
     expect(shapeDiff(body('compute/VirtualMachine_Get.json'), r.json)).toEqual([]);
   });
 
   it('VirtualMachine_Get_InstanceView.json: the synthesised view has the example keys it models', async () => {
-    const r = await raw(emu, 'GET', `/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.Compute/virtualMachines/myVM/instanceView?api-version=2026-03-01`);
+    const r = await raw(
+      emu,
+      'GET',
+      `/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.Compute/virtualMachines/myVM/instanceView?api-version=2026-03-01`,
+    );
     expect(r.status).toBe(200);
     // Not modelled: fault/update domains, boot diagnostics, extensions, patch status, standby pool.
-    const notModelled = ['platformUpdateDomain', 'platformFaultDomain', 'bootDiagnostics', 'extensions', 'patchStatus', 'isVMInStandbyPool', 'vmAgent.extensionHandlers'];
+    const notModelled = [
+      'platformUpdateDomain',
+      'platformFaultDomain',
+      'bootDiagnostics',
+      'extensions',
+      'patchStatus',
+      'isVMInStandbyPool',
+      'vmAgent.extensionHandlers',
+    ];
     expect(shapeDiff(body('compute/VirtualMachine_Get_InstanceView.json'), r.json, notModelled)).toEqual([]);
     const statuses = r.json['statuses'] as { code: string }[];
     expect(statuses.map((s) => s.code)).toEqual(['ProvisioningState/succeeded', 'PowerState/running']);
   });
 
   it.each([
-    ['network/NetworkSecurityGroupGet.json', `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/testnsg`],
-    ['network/NetworkInterfaceGet.json', `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/test-nic`],
-    ['network/VirtualNetworkGet.json', `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/test-vnet`],
+    [
+      'network/NetworkSecurityGroupGet.json',
+      `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/testnsg`,
+    ],
+    [
+      'network/NetworkInterfaceGet.json',
+      `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/test-nic`,
+    ],
+    [
+      'network/VirtualNetworkGet.json',
+      `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/test-vnet`,
+    ],
   ])('%s: 200 with every key of the example', async (rel, path) => {
     const r = await raw(emu, 'GET', `${path}?api-version=2025-05-01`);
     expect(r.status).toBe(200);
@@ -139,16 +182,29 @@ describe('contract: Compute, Network, Resources and vaults (GET of example-shape
   });
 
   it('NetworkSecurityGroupRuleGet.json and SubnetGet.json: child resources', async () => {
-    const rule = await raw(emu, 'GET', `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/testnsg/securityRules/rule1?api-version=2025-05-01`);
+    const rule = await raw(
+      emu,
+      'GET',
+      `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/testnsg/securityRules/rule1?api-version=2025-05-01`,
+    );
     expect(shapeDiff(body('network/NetworkSecurityGroupRuleGet.json'), rule.json)).toEqual([]);
-    const subnet = await raw(emu, 'GET', `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/test-vnet/subnets/subnet1?api-version=2025-05-01`);
+    const subnet = await raw(
+      emu,
+      'GET',
+      `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/test-vnet/subnets/subnet1?api-version=2025-05-01`,
+    );
     expect(shapeDiff(body('network/SubnetGet.json'), subnet.json)).toEqual([]);
   });
 
   it('NetworkSecurityGroupRuleCreate.json: 201 with the example body shape, plus the live Azure-AsyncOperation header', async () => {
     const ex = loadExample('network/NetworkSecurityGroupRuleCreate.json');
     const params = (ex['parameters'] as { securityRuleParameters: unknown }).securityRuleParameters;
-    const r = await raw(emu, 'PUT', `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/testnsg/securityRules/rule1-out?api-version=2025-05-01`, { body: params });
+    const r = await raw(
+      emu,
+      'PUT',
+      `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/testnsg/securityRules/rule1-out?api-version=2025-05-01`,
+      { body: params },
+    );
     expect(Object.keys(ex['responses'] as object)).toContain(String(r.status));
     expect(shapeDiff(body('network/NetworkSecurityGroupRuleCreate.json', '201'), r.json)).toEqual([]);
     // The example has no headers; the c7n recording of a live rule PUT carries azure-asyncoperation.
@@ -158,13 +214,22 @@ describe('contract: Compute, Network, Resources and vaults (GET of example-shape
   it('NetworkSecurityGroupCreateWithRule.json: 201 body with rules and default rules', async () => {
     const ex = loadExample('network/NetworkSecurityGroupCreateWithRule.json');
     const params = (ex['parameters'] as { parameters: unknown }).parameters;
-    const r = await raw(emu, 'PUT', `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/newnsg?api-version=2025-05-01`, { body: params });
+    const r = await raw(
+      emu,
+      'PUT',
+      `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/newnsg?api-version=2025-05-01`,
+      { body: params },
+    );
     expect(r.status).toBe(201);
     expect(shapeDiff(body('network/NetworkSecurityGroupCreateWithRule.json', '201'), r.json)).toEqual([]);
   });
 
   it('GETVault.json: 200 with every key of the example', async () => {
-    const r = await raw(emu, 'GET', `/subscriptions/${VAULT_SUB}/resourceGroups/Default-RecoveryServices-ResourceGroup/providers/Microsoft.RecoveryServices/vaults/swaggerExample?api-version=2026-08-01`);
+    const r = await raw(
+      emu,
+      'GET',
+      `/subscriptions/${VAULT_SUB}/resourceGroups/Default-RecoveryServices-ResourceGroup/providers/Microsoft.RecoveryServices/vaults/swaggerExample?api-version=2026-08-01`,
+    );
     expect(r.status).toBe(200);
     expect(shapeDiff(body('recoveryservices/GETVault.json'), r.json)).toEqual([]);
   });
@@ -172,7 +237,12 @@ describe('contract: Compute, Network, Resources and vaults (GET of example-shape
   it('PUTVault.json: 201 with the example body shape; live-style Azure-AsyncOperation, Location and Retry-After', async () => {
     const ex = loadExample('recoveryservices/PUTVault.json');
     const params = (ex['parameters'] as { vault: unknown }).vault;
-    const r = await raw(emu, 'PUT', `/subscriptions/${VAULT_SUB}/resourceGroups/Default-RecoveryServices-ResourceGroup/providers/Microsoft.RecoveryServices/vaults/swaggerExample2?api-version=2026-08-01`, { body: params });
+    const r = await raw(
+      emu,
+      'PUT',
+      `/subscriptions/${VAULT_SUB}/resourceGroups/Default-RecoveryServices-ResourceGroup/providers/Microsoft.RecoveryServices/vaults/swaggerExample2?api-version=2026-08-01`,
+      { body: params },
+    );
     expect(r.status).toBe(201);
     // The example echoes tags the request never sent, and sku RS0/Standard; live Azure echoes the request's sku (recording_dependence_create_test.json).
     expect(shapeDiff(body('recoveryservices/PUTVault.json', '201'), r.json, ['tags', 'sku.tier'])).toEqual([]);
@@ -180,9 +250,17 @@ describe('contract: Compute, Network, Resources and vaults (GET of example-shape
   });
 
   it('ListResources.json and ListBySubscriptionIds.json: value[] of vaults', async () => {
-    const byGroup = await raw(emu, 'GET', `/subscriptions/${VAULT_SUB}/resourceGroups/Default-RecoveryServices-ResourceGroup/providers/Microsoft.RecoveryServices/vaults?api-version=2026-08-01`);
+    const byGroup = await raw(
+      emu,
+      'GET',
+      `/subscriptions/${VAULT_SUB}/resourceGroups/Default-RecoveryServices-ResourceGroup/providers/Microsoft.RecoveryServices/vaults?api-version=2026-08-01`,
+    );
     expect(shapeDiff(body('recoveryservices/ListResources.json'), byGroup.json, ['value[].tags'])).toEqual([]);
-    const bySub = await raw(emu, 'GET', `/subscriptions/${VAULT_SUB}/providers/Microsoft.RecoveryServices/vaults?api-version=2026-08-01`);
+    const bySub = await raw(
+      emu,
+      'GET',
+      `/subscriptions/${VAULT_SUB}/providers/Microsoft.RecoveryServices/vaults?api-version=2026-08-01`,
+    );
     expect(shapeDiff(body('recoveryservices/ListBySubscriptionIds.json'), bySub.json, ['value[].tags'])).toEqual([]);
   });
 });
@@ -199,7 +277,14 @@ describe('contract: Azure Backup (recoveryservicesbackup/*.json)', () => {
   let opResultUrl = '';
 
   beforeAll(async () => {
-    emu = await startEmulator({ estate: [aVault({ name: 'rsv', rg: 'rg-backup' }), aVault({ name: 'rsv-empty', rg: 'rg-backup' }), aVm({ name: 'vm1', rg: 'rg-app' })], lroRetryAfterSeconds: 0 });
+    emu = await startEmulator({
+      estate: [
+        aVault({ name: 'rsv', rg: 'rg-backup' }),
+        aVault({ name: 'rsv-empty', rg: 'rg-backup' }),
+        aVm({ name: 'vm1', rg: 'rg-app' }),
+      ],
+      lroRetryAfterSeconds: 0,
+    });
   });
   afterAll(async () => {
     await emu.stop();
@@ -213,14 +298,20 @@ describe('contract: Azure Backup (recoveryservicesbackup/*.json)', () => {
     const loc = r.headers['location'] ?? '';
     const p1 = await raw(emu, 'GET', loc);
     expect(p1.status).toBe(202);
-    expect(missingHeaders(headersOf('recoveryservicesbackup/RefreshContainers_OperationResults.json', '202'), p1.headers)).toEqual([]);
+    expect(
+      missingHeaders(headersOf('recoveryservicesbackup/RefreshContainers_OperationResults.json', '202'), p1.headers),
+    ).toEqual([]);
     const p2 = await raw(emu, 'GET', loc);
     expect(p2.status).toBe(204);
     expect(p2.text).toBe('');
   });
 
   it('BackupProtectableItems_List.json: value[] of IaaS VM protectable items', async () => {
-    const r = await raw(emu, 'GET', `${vault}/backupProtectableItems?${V}&$filter=${encodeURIComponent("backupManagementType eq 'AzureIaasVM'")}`);
+    const r = await raw(
+      emu,
+      'GET',
+      `${vault}/backupProtectableItems?${V}&$filter=${encodeURIComponent("backupManagementType eq 'AzureIaasVM'")}`,
+    );
     expect(r.status).toBe(200);
     expect(shapeDiff(body('recoveryservicesbackup/BackupProtectableItems_List.json'), r.json)).toEqual([]);
     expect((r.json['value'] as { name: string }[])[0]?.name).toBe('iaasvmcontainerv2;rg-app;vm1');
@@ -228,7 +319,13 @@ describe('contract: Azure Backup (recoveryservicesbackup/*.json)', () => {
 
   it('ConfigureProtection.json: 202 with Location, Azure-AsyncOperation and Retry-After', async () => {
     const r = await raw(emu, 'PUT', `${itemPath}?${V}`, {
-      body: { properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: vmId, policyId: `${vault}/backupPolicies/DefaultPolicy` } },
+      body: {
+        properties: {
+          protectedItemType: 'Microsoft.Compute/virtualMachines',
+          sourceResourceId: vmId,
+          policyId: `${vault}/backupPolicies/DefaultPolicy`,
+        },
+      },
     });
     expect(r.status).toBe(202);
     expect(missingHeaders(headersOf('recoveryservicesbackup/ConfigureProtection.json', '202'), r.headers)).toEqual([]);
@@ -241,14 +338,18 @@ describe('contract: Azure Backup (recoveryservicesbackup/*.json)', () => {
   it('ProtectedItemOperationResults.json (202 while running) and ProtectedItemOperationStatus.json (Succeeded with a jobId)', async () => {
     const running = await raw(emu, 'GET', opResultUrl);
     expect(running.status).toBe(202);
-    expect(missingHeaders(headersOf('recoveryservicesbackup/ProtectedItemOperationResults.json', '202'), running.headers)).toEqual([]);
+    expect(
+      missingHeaders(headersOf('recoveryservicesbackup/ProtectedItemOperationResults.json', '202'), running.headers),
+    ).toEqual([]);
     const status = await raw(emu, 'GET', opStatusUrl);
     expect(status.status).toBe(200);
     expect(shapeDiff(body('recoveryservicesbackup/ProtectedItemOperationStatus.json'), status.json)).toEqual([]);
     expect(status.json['status']).toBe('Succeeded');
     const done = await raw(emu, 'GET', opResultUrl);
     expect(done.status).toBe(200);
-    expect(shapeDiff(body('recoveryservicesbackup/ProtectedItemOperationResults.json'), done.json, NO_BACKUP_YET)).toEqual([]);
+    expect(
+      shapeDiff(body('recoveryservicesbackup/ProtectedItemOperationResults.json'), done.json, NO_BACKUP_YET),
+    ).toEqual([]);
   });
 
   it('Compute_ProtectedItem_Get.json: the protected item', async () => {
@@ -259,15 +360,24 @@ describe('contract: Azure Backup (recoveryservicesbackup/*.json)', () => {
   });
 
   it('GetBackupStatus.json: Protected with vault, policy, container and item names', async () => {
-    const r = await raw(emu, 'POST', `/subscriptions/${SUB}/providers/Microsoft.RecoveryServices/locations/eastus/backupStatus?${V}`, { body: { resourceId: vmId, resourceType: 'VM' } });
+    const r = await raw(
+      emu,
+      'POST',
+      `/subscriptions/${SUB}/providers/Microsoft.RecoveryServices/locations/eastus/backupStatus?${V}`,
+      { body: { resourceId: vmId, resourceType: 'VM' } },
+    );
     expect(r.status).toBe(200);
     // The live c7n recording (VMTest.test_vm_backup_status_protected.json) has no errorCode/errorMessage for Protected.
-    expect(shapeDiff(body('recoveryservicesbackup/GetBackupStatus.json'), r.json, ['errorCode', 'errorMessage'])).toEqual([]);
+    expect(
+      shapeDiff(body('recoveryservicesbackup/GetBackupStatus.json'), r.json, ['errorCode', 'errorMessage']),
+    ).toEqual([]);
     expect(r.json['protectionStatus']).toBe('Protected');
   });
 
   it('TriggerBackup_Post.json: 202 with Location, Azure-AsyncOperation and Retry-After', async () => {
-    const r = await raw(emu, 'POST', `${itemPath}/backup?${V}`, { body: { properties: { objectType: 'IaasVMBackupRequest' } } });
+    const r = await raw(emu, 'POST', `${itemPath}/backup?${V}`, {
+      body: { properties: { objectType: 'IaasVMBackupRequest' } },
+    });
     expect(r.status).toBe(202);
     expect(missingHeaders(headersOf('recoveryservicesbackup/TriggerBackup_Post.json', '202'), r.headers)).toEqual([]);
   });
@@ -283,7 +393,9 @@ describe('contract: Azure Backup (recoveryservicesbackup/*.json)', () => {
     expect(shapeDiff(body('recoveryservicesbackup/BackupStorageConfig_Get.json'), locked.json)).toEqual([]);
     expect((locked.json['properties'] as { storageTypeState: string }).storageTypeState).toBe('Locked');
     const ex = loadExample('recoveryservicesbackup/BackupStorageConfig_Put.json');
-    const put = await raw(emu, 'PUT', `${vault}-empty/backupstorageconfig/vaultstorageconfig?${V}`, { body: (ex['parameters'] as { parameters: unknown }).parameters });
+    const put = await raw(emu, 'PUT', `${vault}-empty/backupstorageconfig/vaultstorageconfig?${V}`, {
+      body: (ex['parameters'] as { parameters: unknown }).parameters,
+    });
     expect(put.status).toBe(200);
     expect(shapeDiff(body('recoveryservicesbackup/BackupStorageConfig_Put.json'), put.json)).toEqual([]);
     expect((put.json['properties'] as { storageType: string }).storageType).toBe('LocallyRedundant');
@@ -291,7 +403,12 @@ describe('contract: Azure Backup (recoveryservicesbackup/*.json)', () => {
 
   it('StopProtection.json: 202 with the async headers, then the item reads ProtectionStopped', async () => {
     const ex = loadExample('recoveryservicesbackup/StopProtection.json');
-    const params = JSON.parse(JSON.stringify((ex['parameters'] as { parameters: unknown }).parameters).replace(/\/subscriptions\/[^"]+netvmtestv2vm1/, vmId)) as unknown;
+    const params = JSON.parse(
+      JSON.stringify((ex['parameters'] as { parameters: unknown }).parameters).replace(
+        /\/subscriptions\/[^"]+netvmtestv2vm1/,
+        vmId,
+      ),
+    ) as unknown;
     const r = await raw(emu, 'PUT', `${itemPath}?${V}`, { body: params });
     expect(r.status).toBe(202);
     expect(missingHeaders(headersOf('recoveryservicesbackup/StopProtection.json', '202'), r.headers)).toEqual([]);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import type { RunningEmulator } from '../../src/emulator';
+import type { RunningEmulator } from '@backup-warden/emulator';
 
 /** Where the official x-ms-examples and the live recordings live (shared/ beside the repository). */
 import { EXAMPLES, RECORDINGS } from '../support/shared';
@@ -41,7 +41,8 @@ export function raw(
   opts: { body?: unknown; token?: string | null; headers?: Record<string, string> } = {},
 ): Promise<RawResponse> {
   const url = new URL(pathAndQuery.startsWith('https://') ? pathAndQuery : emu.endpoint + pathAndQuery);
-  const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  const payload =
+    opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   const token = opts.token === undefined ? emu.token : opts.token;
   if (token !== null) headers['authorization'] = `Bearer ${token}`;
@@ -58,11 +59,13 @@ export function raw(
         res.on('data', (c: string) => (text += c));
         res.on('end', () => {
           const h: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
+          for (const [k, v] of Object.entries(res.headers))
+            if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
           let json: Record<string, unknown> = {};
           if (text.length > 0) {
             const parsed: unknown = JSON.parse(text);
-            if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) json = parsed as Record<string, unknown>;
+            if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+              json = parsed as Record<string, unknown>;
           }
           resolve({ status: res.statusCode ?? 0, headers: h, text, json });
         });
@@ -86,7 +89,10 @@ export function loadExample(rel: string): Record<string, unknown> {
 }
 
 /** The response part of an example for one status code. */
-export function exampleResponse(example: Record<string, unknown>, status: string): { body?: unknown; headers?: Record<string, unknown> } {
+export function exampleResponse(
+  example: Record<string, unknown>,
+  status: string,
+): { body?: unknown; headers?: Record<string, unknown> } {
   const responses = example['responses'] as Record<string, { body?: unknown; headers?: Record<string, unknown> }>;
   const r = responses[status];
   if (!r) throw new Error(`example has no ${status} response`);
@@ -133,7 +139,10 @@ export function shapeDiff(expected: unknown, actual: unknown, ignore: readonly s
 }
 
 /** Header names of an example response that are missing from an actual answer. */
-export function missingHeaders(expected: Record<string, unknown> | undefined, actual: Record<string, string>): string[] {
+export function missingHeaders(
+  expected: Record<string, unknown> | undefined,
+  actual: Record<string, string>,
+): string[] {
   return Object.keys(expected ?? {}).filter((h) => actual[h.toLowerCase()] === undefined);
 }
 
@@ -145,7 +154,14 @@ export const SUB2 = '22222222-2222-2222-2222-222222222222';
 export const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 
 /** A VM row; `power` is the extended power state. */
-export function aVm(o: { name: string; rg?: string; sub?: string; location?: string; power?: string; nicIds?: string[] }): Record<string, unknown> {
+export function aVm(o: {
+  name: string;
+  rg?: string;
+  sub?: string;
+  location?: string;
+  power?: string;
+  nicIds?: string[];
+}): Record<string, unknown> {
   const rg = o.rg ?? 'rg-app';
   const sub = o.sub ?? SUB;
   const id = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${o.name}`;
@@ -174,23 +190,45 @@ export function aVm(o: { name: string; rg?: string; sub?: string; location?: str
           name: `${o.name}_OsDisk_1`,
           createOption: 'FromImage',
           caching: 'ReadWrite',
-          managedDisk: { storageAccountType: 'Premium_LRS', id: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Compute/disks/${o.name}_OsDisk_1` },
+          managedDisk: {
+            storageAccountType: 'Premium_LRS',
+            id: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Compute/disks/${o.name}_OsDisk_1`,
+          },
           diskSizeGB: 30,
         },
         dataDisks: [],
       },
-      osProfile: { computerName: o.name, adminUsername: 'azureuser', linuxConfiguration: { provisionVMAgent: true }, secrets: [] },
+      osProfile: {
+        computerName: o.name,
+        adminUsername: 'azureuser',
+        linuxConfiguration: { provisionVMAgent: true },
+        secrets: [],
+      },
       networkProfile: {
-        networkInterfaces: (o.nicIds ?? [`/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/networkInterfaces/${o.name}-nic`]).map((n) => ({ id: n })),
+        networkInterfaces: (
+          o.nicIds ?? [
+            `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/networkInterfaces/${o.name}-nic`,
+          ]
+        ).map((n) => ({ id: n })),
       },
       provisioningState: 'Succeeded',
-      extended: { instanceView: { powerState: { code: o.power ?? 'PowerState/running', level: 'Info', displayStatus: 'VM running' } } },
+      extended: {
+        instanceView: {
+          powerState: { code: o.power ?? 'PowerState/running', level: 'Info', displayStatus: 'VM running' },
+        },
+      },
     },
   };
 }
 
 /** An NSG row. */
-export function anNsg(o: { name: string; rg?: string; sub?: string; location?: string; rules?: Record<string, unknown>[] }): Record<string, unknown> {
+export function anNsg(o: {
+  name: string;
+  rg?: string;
+  sub?: string;
+  location?: string;
+  rules?: Record<string, unknown>[];
+}): Record<string, unknown> {
   const rg = o.rg ?? 'rg-net';
   const sub = o.sub ?? SUB;
   const id = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/networkSecurityGroups/${o.name}`;
@@ -232,7 +270,13 @@ export function aRule(name: string, props: Record<string, unknown>): Record<stri
 }
 
 /** A Recovery Services vault row. */
-export function aVault(o: { name: string; rg?: string; sub?: string; location?: string; redundancy?: string }): Record<string, unknown> {
+export function aVault(o: {
+  name: string;
+  rg?: string;
+  sub?: string;
+  location?: string;
+  redundancy?: string;
+}): Record<string, unknown> {
   const rg = o.rg ?? 'rg-backup';
   const sub = o.sub ?? SUB;
   return {
@@ -247,13 +291,22 @@ export function aVault(o: { name: string; rg?: string; sub?: string; location?: 
     tags: {},
     properties: {
       provisioningState: 'Succeeded',
-      redundancySettings: { standardTierStorageRedundancy: o.redundancy ?? 'GeoRedundant', crossRegionRestore: 'Disabled' },
+      redundancySettings: {
+        standardTierStorageRedundancy: o.redundancy ?? 'GeoRedundant',
+        crossRegionRestore: 'Disabled',
+      },
     },
   };
 }
 
 /** A protected item row (RecoveryServicesResources). */
-export function aProtectedItem(o: { vaultId: string; vmId: string; state?: string; location?: string; policyName?: string }): Record<string, unknown> {
+export function aProtectedItem(o: {
+  vaultId: string;
+  vmId: string;
+  state?: string;
+  location?: string;
+  policyName?: string;
+}): Record<string, unknown> {
   const parts = o.vmId.split('/');
   const rg = (parts[4] ?? '').toLowerCase();
   const vm = (parts[8] ?? '').toLowerCase();
@@ -275,7 +328,11 @@ export function aProtectedItem(o: { vaultId: string; vmId: string; state?: strin
       policyId: `${o.vaultId}/backupPolicies/${policyName}`,
       policyName,
       currentProtectionState: o.state ?? 'ProtectionConfigured',
-      dataSourceInfo: { resourceID: o.vmId, resourceLocation: o.location ?? 'eastus', datasourceType: 'AzureIaasVM.VM' },
+      dataSourceInfo: {
+        resourceID: o.vmId,
+        resourceLocation: o.location ?? 'eastus',
+        datasourceType: 'AzureIaasVM.VM',
+      },
     },
   };
 }
@@ -301,7 +358,8 @@ export function recordedNsgs(file: string): Record<string, unknown>[] {
   const byId = new Map<string, Record<string, unknown>>();
   for (const i of cassette.interactions) {
     for (const v of i.response.body?.data?.value ?? []) {
-      if (String(v['type']).toLowerCase() === 'microsoft.network/networksecuritygroups') byId.set(String(v['id']).toLowerCase(), v);
+      if (String(v['type']).toLowerCase() === 'microsoft.network/networksecuritygroups')
+        byId.set(String(v['id']).toLowerCase(), v);
     }
   }
   return [...byId.values()];

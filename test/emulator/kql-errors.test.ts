@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { executeKql, KqlError, kqlDiagnostics, type KqlErrorDetail, type Row } from '../../src/emulator/kql';
+import { executeKql, KqlError, kqlDiagnostics, type KqlErrorDetail, type Row } from '../../packages/emulator/src/kql';
 
-const INVALID = 'Query is invalid. Please refer to the documentation for the Azure Resource Graph service and fix the error before retrying.';
+const INVALID =
+  'Query is invalid. Please refer to the documentation for the Azure Resource Graph service and fix the error before retrying.';
 
 const VM: Row = {
   id: '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/RG-App/providers/Microsoft.Compute/virtualMachines/vm-web-01',
@@ -32,20 +33,40 @@ function parserFailure(query: string): KqlErrorDetail {
 
 describe('syntax errors (InvalidQuery + ParserFailure, as Resource Graph answers)', () => {
   it('reports a missing expression at the end of the query', () => {
-    expect(parserFailure('Resources | where')).toEqual({ code: 'ParserFailure', message: 'Missing expression', line: 1, characterPositionInLine: 17, token: '<EOF>' });
+    expect(parserFailure('Resources | where')).toEqual({
+      code: 'ParserFailure',
+      message: 'Missing expression',
+      line: 1,
+      characterPositionInLine: 17,
+      token: '<EOF>',
+    });
   });
 
   it('reports the 1-based line and 0-based position of the offending token', () => {
     expect(parserFailure("Resources\n| where name == 'a' and\n| project id")).toEqual({
-      code: 'ParserFailure', message: 'Missing expression', line: 3, characterPositionInLine: 0, token: '|',
+      code: 'ParserFailure',
+      message: 'Missing expression',
+      line: 3,
+      characterPositionInLine: 0,
+      token: '|',
     });
     expect(parserFailure('Resources\r\n| where\r\n| take 1')).toEqual({
-      code: 'ParserFailure', message: 'Missing expression', line: 3, characterPositionInLine: 0, token: '|',
+      code: 'ParserFailure',
+      message: 'Missing expression',
+      line: 3,
+      characterPositionInLine: 0,
+      token: '|',
     });
   });
 
   it('names a misspelled operator', () => {
-    expect(parserFailure('Resources | whre x == 1')).toEqual({ code: 'ParserFailure', message: 'Query operator expected.', line: 1, characterPositionInLine: 12, token: 'whre' });
+    expect(parserFailure('Resources | whre x == 1')).toEqual({
+      code: 'ParserFailure',
+      message: 'Query operator expected.',
+      line: 1,
+      characterPositionInLine: 12,
+      token: 'whre',
+    });
   });
 
   it('KqlError is an Error with code and details', () => {
@@ -58,13 +79,21 @@ describe('syntax errors (InvalidQuery + ParserFailure, as Resource Graph answers
 
 describe('kqlDiagnostics', () => {
   it('is empty for a valid query', () => {
-    expect(kqlDiagnostics("Resources | where type =~ 'microsoft.compute/virtualmachines' | project id, name")).toEqual([]);
+    expect(kqlDiagnostics("Resources | where type =~ 'microsoft.compute/virtualmachines' | project id, name")).toEqual(
+      [],
+    );
   });
 
   it('lists every parser diagnostic with line, position and token', () => {
     expect(kqlDiagnostics('Resources | project id,, name')).toEqual([
       { code: 'ParserFailure', message: 'Missing expression', line: 1, characterPositionInLine: 23, token: ',' },
-      { code: 'ParserFailure', message: 'The incomplete fragment is unexpected.', line: 1, characterPositionInLine: 23, token: ',' },
+      {
+        code: 'ParserFailure',
+        message: 'The incomplete fragment is unexpected.',
+        line: 1,
+        characterPositionInLine: 23,
+        token: ',',
+      },
     ]);
   });
 
@@ -86,7 +115,13 @@ describe('unsupported KQL (InvalidQueryLanguage naming the token)', () => {
     const e = failure(query);
     expect(e.code).toBe('InvalidQueryLanguage');
     expect(e.details).toEqual([
-      { code: 'UnsupportedOperator', message: `operator '${token}' is not supported by the emulator`, token, line: 1, characterPositionInLine: 12 },
+      {
+        code: 'UnsupportedOperator',
+        message: `operator '${token}' is not supported by the emulator`,
+        token,
+        line: 1,
+        characterPositionInLine: 12,
+      },
     ]);
   });
 
@@ -94,21 +129,47 @@ describe('unsupported KQL (InvalidQueryLanguage naming the token)', () => {
     const e = failure('Resources | extend t = todatetime(properties.timeCreated)');
     expect(e.code).toBe('InvalidQueryLanguage');
     expect(e.details).toEqual([
-      { code: 'UnsupportedFunction', message: "function 'todatetime' is not supported by the emulator", token: 'todatetime', line: 1, characterPositionInLine: 23 },
+      {
+        code: 'UnsupportedFunction',
+        message: "function 'todatetime' is not supported by the emulator",
+        token: 'todatetime',
+        line: 1,
+        characterPositionInLine: 23,
+      },
     ]);
-    expect(failure("Resources\n| extend age = ago(1d)").details[0]).toMatchObject({ code: 'UnsupportedFunction', token: 'ago', line: 2, characterPositionInLine: 15 });
+    expect(failure('Resources\n| extend age = ago(1d)').details[0]).toMatchObject({
+      code: 'UnsupportedFunction',
+      token: 'ago',
+      line: 2,
+      characterPositionInLine: 15,
+    });
   });
 
   it('names an unsupported operator that starts a query', () => {
     expect(failure('print x = 1').details).toEqual([
-      { code: 'UnsupportedOperator', message: "operator 'print' is not supported by the emulator", token: 'print', line: 1, characterPositionInLine: 0 },
+      {
+        code: 'UnsupportedOperator',
+        message: "operator 'print' is not supported by the emulator",
+        token: 'print',
+        line: 1,
+        characterPositionInLine: 0,
+      },
     ]);
   });
 
   it('names unsupported syntax', () => {
-    expect(failure('Resources | summarize take_any(name, id)').details[0]).toMatchObject({ code: 'UnsupportedSyntax', token: 'take_any() with several arguments' });
-    expect(failure('Resources | extend d = datetime(2024-01-01)').details[0]).toMatchObject({ code: 'UnsupportedSyntax', token: 'datetime literal' });
-    expect(failure('let f = (x: string) { x }; Resources | take 1').details[0]).toMatchObject({ code: 'UnsupportedSyntax', token: 'let function' });
+    expect(failure('Resources | summarize take_any(name, id)').details[0]).toMatchObject({
+      code: 'UnsupportedSyntax',
+      token: 'take_any() with several arguments',
+    });
+    expect(failure('Resources | extend d = datetime(2024-01-01)').details[0]).toMatchObject({
+      code: 'UnsupportedSyntax',
+      token: 'datetime literal',
+    });
+    expect(failure('let f = (x: string) { x }; Resources | take 1').details[0]).toMatchObject({
+      code: 'UnsupportedSyntax',
+      token: 'let function',
+    });
   });
 });
 
@@ -122,9 +183,17 @@ describe('semantic errors (InvalidQuery)', () => {
 
   it('unknown table, also inside a join', () => {
     expect(semantic('Foo | take 1')).toEqual({
-      code: 'UnknownTable', message: "The name 'Foo' does not refer to any known table, tabular variable or function.", line: 1, characterPositionInLine: 0, token: 'Foo',
+      code: 'UnknownTable',
+      message: "The name 'Foo' does not refer to any known table, tabular variable or function.",
+      line: 1,
+      characterPositionInLine: 0,
+      token: 'Foo',
     });
-    expect(semantic('Resources | join (Nope | project id) on id')).toMatchObject({ code: 'UnknownTable', token: 'Nope', characterPositionInLine: 18 });
+    expect(semantic('Resources | join (Nope | project id) on id')).toMatchObject({
+      code: 'UnknownTable',
+      token: 'Nope',
+      characterPositionInLine: 18,
+    });
   });
 
   it('unknown column', () => {
@@ -143,25 +212,42 @@ describe('semantic errors (InvalidQuery)', () => {
 
   it('unknown function', () => {
     expect(semantic('Resources | where foo(name)')).toEqual({
-      code: 'SemanticError', message: "The name 'foo' does not refer to any known function.", line: 1, characterPositionInLine: 18, token: 'foo',
+      code: 'SemanticError',
+      message: "The name 'foo' does not refer to any known function.",
+      line: 1,
+      characterPositionInLine: 18,
+      token: 'foo',
     });
   });
 
   it('type errors Resource Graph rejects: a dynamic group key, = instead of ==, dynamic compared with datetime', () => {
     expect(semantic('Resources | summarize count() by properties.osType')).toMatchObject({
-      message: "The value of type 'dynamic' is not allowed in this context.", token: 'properties.osType', characterPositionInLine: 33,
+      message: "The value of type 'dynamic' is not allowed in this context.",
+      token: 'properties.osType',
+      characterPositionInLine: 33,
     });
-    expect(semantic("Resources | where name = 'x'")).toMatchObject({ message: 'The expression must have the type bool.', characterPositionInLine: 18 });
+    expect(semantic("Resources | where name = 'x'")).toMatchObject({
+      message: 'The expression must have the type bool.',
+      characterPositionInLine: 18,
+    });
     expect(semantic('Resources\n| where properties.timeCreated > ago(1d)')).toMatchObject({
-      message: "The operator '>' is not defined for the operand types dynamic and datetime.", line: 2, characterPositionInLine: 31, token: '>',
+      message: "The operator '>' is not defined for the operand types dynamic and datetime.",
+      line: 2,
+      characterPositionInLine: 31,
+      token: '>',
     });
   });
 
   it('duplicate column names and unknown join kinds', () => {
-    expect(semantic('Resources | project a = 1, a = 2')).toMatchObject({ message: "A column with the name 'a' is already declared." });
-    expect(semantic('Resources | join kind=outer (Resources) on id').message).toContain('Expected one of: inner, fullouter, innerunique');
+    expect(semantic('Resources | project a = 1, a = 2')).toMatchObject({
+      message: "A column with the name 'a' is already declared.",
+    });
+    expect(semantic('Resources | join kind=outer (Resources) on id').message).toContain(
+      'Expected one of: inner, fullouter, innerunique',
+    );
     expect(semantic('Resources | join (Resources) on $left.id != $right.id')).toMatchObject({
-      message: 'The join condition must be either the name of a column common to both tables or in the form $left.<column> == $right.<column>.',
+      message:
+        'The join condition must be either the name of a column common to both tables or in the form $left.<column> == $right.<column>.',
       characterPositionInLine: 32,
     });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { executeKql, type Row } from '../../src/emulator/kql';
+import { executeKql, type Row } from '../../packages/emulator/src/kql';
 
 const SUB = '00000000-0000-0000-0000-000000000001';
 const ID = `/subscriptions/${SUB}/resourceGroups/RG-App/providers/Microsoft.Compute/virtualMachines/vm-web-01`;
@@ -167,7 +167,7 @@ describe('conversion functions', () => {
   });
 
   it('parse_json / todynamic parse JSON text; anything else stays as it is', () => {
-    expect(value("parse_json('{\"a\":[1,2]}').a[1]")).toBe(2);
+    expect(value('parse_json(\'{"a":[1,2]}\').a[1]')).toBe(2);
     expect(value('todynamic(properties.json).k')).toBe('v');
     expect(value('array_length(parse_json(properties.json).n)')).toBe(2);
     expect(value("parse_json('not json')")).toBe('not json');
@@ -263,7 +263,10 @@ describe('dynamic values', () => {
   });
 
   it('let scalars can be used in expressions', () => {
-    const [r] = executeKql("let suffix = '-01'; let n = 2; T | project v = strcat(name, suffix), w = properties.cores * n", { T: [ROW] });
+    const [r] = executeKql(
+      "let suffix = '-01'; let n = 2; T | project v = strcat(name, suffix), w = properties.cores * n",
+      { T: [ROW] },
+    );
     expect(r).toEqual({ v: 'vm-web-01-01', w: 8 });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { executeKql, kqlDiagnostics, type Row } from '../../src/emulator/kql';
+import { executeKql, kqlDiagnostics, type Row } from '../../packages/emulator/src/kql';
 
 // ---------------------------------------------------------------- fixtures (shaped like real Resource Graph rows)
 
@@ -11,8 +11,10 @@ const SUB2 = '00000000-0000-0000-0000-000000000002';
 
 const armId = (sub: string, rg: string, provider: string, name: string): string =>
   `/subscriptions/${sub}/resourceGroups/${rg}/providers/${provider}/${name}`;
-const vmId = (sub: string, rg: string, name: string): string => armId(sub, rg, 'Microsoft.Compute/virtualMachines', name);
-const nicId = (sub: string, rg: string, name: string): string => armId(sub, rg, 'Microsoft.Network/networkInterfaces', name);
+const vmId = (sub: string, rg: string, name: string): string =>
+  armId(sub, rg, 'Microsoft.Compute/virtualMachines', name);
+const nicId = (sub: string, rg: string, name: string): string =>
+  armId(sub, rg, 'Microsoft.Network/networkInterfaces', name);
 
 interface VmSpec {
   sub: string;
@@ -28,8 +30,17 @@ interface VmSpec {
 }
 
 function vm(s: VmSpec): Row {
-  const osDisk: Record<string, unknown> = { osType: s.osType, name: `${s.name}_OsDisk_1`, createOption: 'FromImage', caching: 'ReadWrite' };
-  if (s.managed) osDisk['managedDisk'] = { storageAccountType: 'Premium_LRS', id: armId(s.sub, s.rg, 'Microsoft.Compute/disks', `${s.name}_OsDisk_1`) };
+  const osDisk: Record<string, unknown> = {
+    osType: s.osType,
+    name: `${s.name}_OsDisk_1`,
+    createOption: 'FromImage',
+    caching: 'ReadWrite',
+  };
+  if (s.managed)
+    osDisk['managedDisk'] = {
+      storageAccountType: 'Premium_LRS',
+      id: armId(s.sub, s.rg, 'Microsoft.Compute/disks', `${s.name}_OsDisk_1`),
+    };
   else osDisk['vhd'] = { uri: `https://st${s.name.replace(/-/g, '')}.blob.core.windows.net/vhds/${s.name}.vhd` };
   return {
     id: vmId(s.sub, s.rg, s.name),
@@ -60,10 +71,54 @@ function vm(s: VmSpec): Row {
   };
 }
 
-const VM_WEB_01 = vm({ sub: SUB1, rg: 'RG-App', name: 'vm-web-01', location: 'westeurope', osType: 'Linux', tags: { env: 'prod', owner: 'team-web' }, nics: ['vm-web-01-nic'], power: 'running', managed: true, size: 'Standard_D2s_v5' });
-const VM_WEB_02 = vm({ sub: SUB1, rg: 'RG-App', name: 'vm-web-02', location: 'westeurope', osType: 'Linux', tags: { env: 'prod' }, nics: ['vm-web-02-nic', 'vm-web-02-nic2'], power: 'running', managed: true, size: 'Standard_D2s_v5' });
-const VM_DB_01 = vm({ sub: SUB1, rg: 'RG-Data', name: 'vm-db-01', location: 'northeurope', osType: 'Windows', tags: { env: 'dev', 'cost-center': '4711' }, nics: ['vm-db-01-nic'], power: 'deallocated', managed: false, size: 'Standard_E4s_v5' });
-const VM_BATCH_01 = vm({ sub: SUB2, rg: 'RG-Batch', name: 'vm-batch-01', location: 'westeurope', osType: 'Windows', tags: {}, nics: [], power: 'running', managed: true, size: 'Standard_F8s_v2' });
+const VM_WEB_01 = vm({
+  sub: SUB1,
+  rg: 'RG-App',
+  name: 'vm-web-01',
+  location: 'westeurope',
+  osType: 'Linux',
+  tags: { env: 'prod', owner: 'team-web' },
+  nics: ['vm-web-01-nic'],
+  power: 'running',
+  managed: true,
+  size: 'Standard_D2s_v5',
+});
+const VM_WEB_02 = vm({
+  sub: SUB1,
+  rg: 'RG-App',
+  name: 'vm-web-02',
+  location: 'westeurope',
+  osType: 'Linux',
+  tags: { env: 'prod' },
+  nics: ['vm-web-02-nic', 'vm-web-02-nic2'],
+  power: 'running',
+  managed: true,
+  size: 'Standard_D2s_v5',
+});
+const VM_DB_01 = vm({
+  sub: SUB1,
+  rg: 'RG-Data',
+  name: 'vm-db-01',
+  location: 'northeurope',
+  osType: 'Windows',
+  tags: { env: 'dev', 'cost-center': '4711' },
+  nics: ['vm-db-01-nic'],
+  power: 'deallocated',
+  managed: false,
+  size: 'Standard_E4s_v5',
+});
+const VM_BATCH_01 = vm({
+  sub: SUB2,
+  rg: 'RG-Batch',
+  name: 'vm-batch-01',
+  location: 'westeurope',
+  osType: 'Windows',
+  tags: {},
+  nics: [],
+  power: 'running',
+  managed: true,
+  size: 'Standard_F8s_v2',
+});
 
 const VAULT_ID = armId(SUB1, 'RG-Backup', 'Microsoft.RecoveryServices/vaults', 'rsv-weu-01');
 const VAULT: Row = {
@@ -110,7 +165,14 @@ const RESOURCES: Row[] = [VM_WEB_01, VM_WEB_02, VAULT, VM_DB_01, NIC_WEB_01, VM_
 
 const ITEM_TYPE = 'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems';
 
-function protectedItem(vault: string, vaultRg: string, sub: string, vmRg: string, vmName: string, props: Record<string, unknown>): Row {
+function protectedItem(
+  vault: string,
+  vaultRg: string,
+  sub: string,
+  vmRg: string,
+  vmName: string,
+  props: Record<string, unknown>,
+): Row {
   const container = `IaasVMContainer;iaasvmcontainerv2;${vmRg.toLowerCase()};${vmName}`;
   const item = `VM;iaasvmcontainerv2;${vmRg.toLowerCase()};${vmName}`;
   return {
@@ -125,7 +187,11 @@ function protectedItem(vault: string, vaultRg: string, sub: string, vmRg: string
       friendlyName: vmName,
       // Resource Graph keeps the casing the VM had when protection was configured.
       sourceResourceId: `/subscriptions/${sub}/resourceGroups/${vmRg.toLowerCase()}/providers/Microsoft.Compute/virtualMachines/${vmName}`,
-      dataSourceInfo: { resourceID: vmId(sub, vmRg, vmName), resourceLocation: 'westeurope', datasourceType: 'Microsoft.Compute/virtualMachines' },
+      dataSourceInfo: {
+        resourceID: vmId(sub, vmRg, vmName),
+        resourceLocation: 'westeurope',
+        datasourceType: 'Microsoft.Compute/virtualMachines',
+      },
       policyName: 'DefaultPolicy',
       policyId: `${armId(SUB1, vaultRg, 'Microsoft.RecoveryServices/vaults', vault)}/backupPolicies/DefaultPolicy`,
       ...props,
@@ -186,8 +252,20 @@ describe('Microsoft sample queries', () => {
 `;
     expect(kqlDiagnostics(query)).toEqual([]);
     expect(run(query)).toEqual([
-      { id: vmId(SUB1, 'RG-App', 'vm-web-02'), name: 'vm-web-02', resourceGroup: 'rg-app', location: 'westeurope', tags: { env: 'prod' } },
-      { id: vmId(SUB2, 'RG-Batch', 'vm-batch-01'), name: 'vm-batch-01', resourceGroup: 'rg-batch', location: 'westeurope', tags: {} },
+      {
+        id: vmId(SUB1, 'RG-App', 'vm-web-02'),
+        name: 'vm-web-02',
+        resourceGroup: 'rg-app',
+        location: 'westeurope',
+        tags: { env: 'prod' },
+      },
+      {
+        id: vmId(SUB2, 'RG-Batch', 'vm-batch-01'),
+        name: 'vm-batch-01',
+        resourceGroup: 'rg-batch',
+        location: 'westeurope',
+        tags: {},
+      },
     ]);
   });
 
@@ -203,7 +281,12 @@ describe('Microsoft sample queries', () => {
 | extend isProtected = isnotempty(backupItemid)
 | project name, isProtected, isBackedUp, resourceId1`;
     expect(run(query, onlyStopped)).toEqual([
-      { name: 'vm-db-01', isProtected: true, isBackedUp: true, resourceId1: vmId(SUB1, 'RG-Data', 'vm-db-01').toLowerCase() },
+      {
+        name: 'vm-db-01',
+        isProtected: true,
+        isBackedUp: true,
+        resourceId1: vmId(SUB1, 'RG-Data', 'vm-db-01').toLowerCase(),
+      },
       { name: 'vm-web-02', isProtected: false, isBackedUp: null, resourceId1: null },
     ]);
   });
@@ -211,11 +294,27 @@ describe('Microsoft sample queries', () => {
   it('"List all Azure VMs that have been configured for backup" (same article)', () => {
     const ZERO = '00000000-0000-0000-0000-000000000000';
     const items = [
-      protectedItem('rsv-a', 'RG-Backup', ZERO, 'RG-App', 'vm-a', { backupManagementType: 'AzureIaasVM', currentProtectionState: 'ProtectionConfigured', lastRecoveryPoint: '2024-06-01T01:00:00Z' }),
-      protectedItem('rsv-a', 'RG-Backup', ZERO, 'RG-App', 'vm-b', { backupManagementType: 'AzureIaasVM', currentProtectionState: 'SoftDeleted' }),
-      protectedItem('rsv-a', 'RG-Backup', ZERO, 'RG-App', 'vm-c', { backupManagementType: 'AzureIaasVM', currentProtectionState: 'NotProtected' }),
-      protectedItem('rsv-a', 'RG-Backup', SUB1, 'RG-App', 'vm-d', { backupManagementType: 'AzureIaasVM', currentProtectionState: 'ProtectionConfigured' }),
-      protectedItem('rsv-a', 'RG-Backup', ZERO, 'RG-App', 'vm-e', { backupManagementType: 'AzureWorkload', currentProtectionState: 'ProtectionConfigured' }),
+      protectedItem('rsv-a', 'RG-Backup', ZERO, 'RG-App', 'vm-a', {
+        backupManagementType: 'AzureIaasVM',
+        currentProtectionState: 'ProtectionConfigured',
+        lastRecoveryPoint: '2024-06-01T01:00:00Z',
+      }),
+      protectedItem('rsv-a', 'RG-Backup', ZERO, 'RG-App', 'vm-b', {
+        backupManagementType: 'AzureIaasVM',
+        currentProtectionState: 'SoftDeleted',
+      }),
+      protectedItem('rsv-a', 'RG-Backup', ZERO, 'RG-App', 'vm-c', {
+        backupManagementType: 'AzureIaasVM',
+        currentProtectionState: 'NotProtected',
+      }),
+      protectedItem('rsv-a', 'RG-Backup', SUB1, 'RG-App', 'vm-d', {
+        backupManagementType: 'AzureIaasVM',
+        currentProtectionState: 'ProtectionConfigured',
+      }),
+      protectedItem('rsv-a', 'RG-Backup', ZERO, 'RG-App', 'vm-e', {
+        backupManagementType: 'AzureWorkload',
+        currentProtectionState: 'ProtectionConfigured',
+      }),
     ];
     const query = `RecoveryServicesResources 
 | where type in~ ('Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems')
@@ -233,19 +332,64 @@ describe('Microsoft sample queries', () => {
 
 `;
     const rows = run(query, { RecoveryServicesResources: items });
-    expect(rows.map((r) => [r['friendlyName'], r['vaultName'], r['dataSourceType'], r['dsResourceGroup'], r['dsSubscription'], r['protectionState'], r['policyName'], r['lastRestorePoint'], r['primaryLocation']])).toEqual([
-      ['vm-a', 'rsv-a', 'AzureIaasVM', 'RG-App', ZERO, 'ProtectionConfigured', 'DefaultPolicy', '2024-06-01T01:00:00Z', 'westeurope'],
+    expect(
+      rows.map((r) => [
+        r['friendlyName'],
+        r['vaultName'],
+        r['dataSourceType'],
+        r['dsResourceGroup'],
+        r['dsSubscription'],
+        r['protectionState'],
+        r['policyName'],
+        r['lastRestorePoint'],
+        r['primaryLocation'],
+      ]),
+    ).toEqual([
+      [
+        'vm-a',
+        'rsv-a',
+        'AzureIaasVM',
+        'RG-App',
+        ZERO,
+        'ProtectionConfigured',
+        'DefaultPolicy',
+        '2024-06-01T01:00:00Z',
+        'westeurope',
+      ],
       ['vm-b', 'rsv-a', 'AzureIaasVM', 'RG-App', ZERO, 'SoftDeleted', 'DefaultPolicy', null, 'westeurope'],
     ]);
     expect(Object.keys(rows[0] ?? {})).toEqual([
-      'id', 'name', 'type', 'tenantId', 'kind', 'location', 'resourceGroup', 'subscriptionId', 'managedBy', 'sku', 'plan',
-      'properties', 'tags', 'identity', 'zones', 'extendedLocation',
-      'vaultName', 'dataSourceType', 'friendlyName', 'dsResourceGroup', 'dsSubscription', 'lastRestorePoint', 'primaryLocation', 'policyName', 'protectionState',
+      'id',
+      'name',
+      'type',
+      'tenantId',
+      'kind',
+      'location',
+      'resourceGroup',
+      'subscriptionId',
+      'managedBy',
+      'sku',
+      'plan',
+      'properties',
+      'tags',
+      'identity',
+      'zones',
+      'extendedLocation',
+      'vaultName',
+      'dataSourceType',
+      'friendlyName',
+      'dsResourceGroup',
+      'dsSubscription',
+      'lastRestorePoint',
+      'primaryLocation',
+      'policyName',
+      'protectionState',
     ]);
   });
 
   it('REST example ResourcesPropertiesQuery: summarize count() by tostring(properties.storageProfile.osDisk.osType)', () => {
-    const query = "Resources | where type =~ 'Microsoft.Compute/virtualMachines' | summarize count() by tostring(properties.storageProfile.osDisk.osType)";
+    const query =
+      "Resources | where type =~ 'Microsoft.Compute/virtualMachines' | summarize count() by tostring(properties.storageProfile.osDisk.osType)";
     // The example's response shows "count"; the Kusto engine (and Resource Graph's tutorials) name
     // an unnamed count() `count_`, which is what Kusto.Language's binder infers too.
     expect(run(query)).toEqual([
@@ -256,20 +400,50 @@ describe('Microsoft sample queries', () => {
 
   it('REST example ResourcesBasicQuery: project id, name, type, location, tags | limit 3', () => {
     expect(run('Resources | project id, name, type, location, tags | limit 3')).toEqual([
-      { id: VM_WEB_01['id'], name: 'vm-web-01', type: 'microsoft.compute/virtualmachines', location: 'westeurope', tags: { env: 'prod', owner: 'team-web' } },
-      { id: VM_WEB_02['id'], name: 'vm-web-02', type: 'microsoft.compute/virtualmachines', location: 'westeurope', tags: { env: 'prod' } },
-      { id: VAULT_ID, name: 'rsv-weu-01', type: 'microsoft.recoveryservices/vaults', location: 'westeurope', tags: { env: 'prod' } },
+      {
+        id: VM_WEB_01['id'],
+        name: 'vm-web-01',
+        type: 'microsoft.compute/virtualmachines',
+        location: 'westeurope',
+        tags: { env: 'prod', owner: 'team-web' },
+      },
+      {
+        id: VM_WEB_02['id'],
+        name: 'vm-web-02',
+        type: 'microsoft.compute/virtualmachines',
+        location: 'westeurope',
+        tags: { env: 'prod' },
+      },
+      {
+        id: VAULT_ID,
+        name: 'rsv-weu-01',
+        type: 'microsoft.recoveryservices/vaults',
+        location: 'westeurope',
+        tags: { env: 'prod' },
+      },
     ]);
   });
 
   it("REST example ResourcesFirstPageQuery: where name contains 'test'", () => {
     const rows: Row[] = [
-      { id: '/x/yetanothertest_OsDisk_1', name: 'yetanothertest_OsDisk_1', type: 'microsoft.compute/disks', location: 'eastus' },
+      {
+        id: '/x/yetanothertest_OsDisk_1',
+        name: 'yetanothertest_OsDisk_1',
+        type: 'microsoft.compute/disks',
+        location: 'eastus',
+      },
       { id: '/x/TestAA', name: 'TestAA', type: 'microsoft.automation/automationaccounts', location: 'eastus2' },
       { id: '/x/prod', name: 'prod-vm', type: 'microsoft.compute/virtualmachines', location: 'eastus' },
     ];
-    expect(run("Resources | where name contains 'test' | project id, name, type, location", { Resources: rows })).toEqual([
-      { id: '/x/yetanothertest_OsDisk_1', name: 'yetanothertest_OsDisk_1', type: 'microsoft.compute/disks', location: 'eastus' },
+    expect(
+      run("Resources | where name contains 'test' | project id, name, type, location", { Resources: rows }),
+    ).toEqual([
+      {
+        id: '/x/yetanothertest_OsDisk_1',
+        name: 'yetanothertest_OsDisk_1',
+        type: 'microsoft.compute/disks',
+        location: 'eastus',
+      },
       { id: '/x/TestAA', name: 'TestAA', type: 'microsoft.automation/automationaccounts', location: 'eastus2' },
     ]);
   });
@@ -279,8 +453,22 @@ describe('tables', () => {
   it('returns every Resource Graph column, filling missing strings with "" and missing dynamics with null', () => {
     const [nic] = run("Resources | where name == 'vm-web-01-nic'");
     expect(Object.keys(nic ?? {})).toEqual([
-      'id', 'name', 'type', 'tenantId', 'kind', 'location', 'resourceGroup', 'subscriptionId', 'managedBy',
-      'sku', 'plan', 'properties', 'tags', 'identity', 'zones', 'extendedLocation',
+      'id',
+      'name',
+      'type',
+      'tenantId',
+      'kind',
+      'location',
+      'resourceGroup',
+      'subscriptionId',
+      'managedBy',
+      'sku',
+      'plan',
+      'properties',
+      'tags',
+      'identity',
+      'zones',
+      'extendedLocation',
     ]);
     expect(nic?.['kind']).toBe('');
     expect(nic?.['managedBy']).toBe('');
@@ -288,9 +476,14 @@ describe('tables', () => {
   });
 
   it('keeps extra row columns after the standard ones', () => {
-    expect(run("T | project-away properties, tags, sku, plan, identity, zones, extendedLocation | project-away tenantId, ['kind'], location, resourceGroup, subscriptionId, managedBy, type", {
-      T: [{ id: 'a', name: 'n', extra: 5 }],
-    })).toEqual([{ id: 'a', name: 'n', extra: 5 }]);
+    expect(
+      run(
+        "T | project-away properties, tags, sku, plan, identity, zones, extendedLocation | project-away tenantId, ['kind'], location, resourceGroup, subscriptionId, managedBy, type",
+        {
+          T: [{ id: 'a', name: 'n', extra: 5 }],
+        },
+      ),
+    ).toEqual([{ id: 'a', name: 'n', extra: 5 }]);
   });
 
   it('looks table names up case-insensitively', () => {
@@ -305,33 +498,54 @@ describe('tables', () => {
 
 describe('where', () => {
   it('filters with and / or / not()', () => {
-    expect(names(run("Resources | where type == 'microsoft.compute/virtualmachines' and (location == 'northeurope' or tags.owner == 'team-web')"))).toEqual(['vm-web-01', 'vm-db-01']);
-    expect(names(run("Resources | where type == 'microsoft.compute/virtualmachines' and not(location == 'westeurope')"))).toEqual(['vm-db-01']);
+    expect(
+      names(
+        run(
+          "Resources | where type == 'microsoft.compute/virtualmachines' and (location == 'northeurope' or tags.owner == 'team-web')",
+        ),
+      ),
+    ).toEqual(['vm-web-01', 'vm-db-01']);
+    expect(
+      names(run("Resources | where type == 'microsoft.compute/virtualmachines' and not(location == 'westeurope')")),
+    ).toEqual(['vm-db-01']);
   });
 
   it('treats a missing property as null: == is false, != is true, null == null drops the row', () => {
-    expect(names(run("Resources | where properties.redundancySettings.standardTierStorageRedundancy == 'GeoRedundant'"))).toEqual(['rsv-weu-01']);
-    expect(names(run("Resources | where properties.redundancySettings.standardTierStorageRedundancy != 'GeoRedundant'"))).toEqual(['vm-web-01', 'vm-web-02', 'vm-db-01', 'vm-web-01-nic', 'vm-batch-01']);
+    expect(
+      names(run("Resources | where properties.redundancySettings.standardTierStorageRedundancy == 'GeoRedundant'")),
+    ).toEqual(['rsv-weu-01']);
+    expect(
+      names(run("Resources | where properties.redundancySettings.standardTierStorageRedundancy != 'GeoRedundant'")),
+    ).toEqual(['vm-web-01', 'vm-web-02', 'vm-db-01', 'vm-web-01-nic', 'vm-batch-01']);
     expect(run('Resources | where properties.absent == properties.alsoAbsent')).toEqual([]);
-    expect(names(run('RecoveryServicesResources | where toint(properties.protectedItemsCount) > 1'))).toEqual(['DefaultPolicy']);
+    expect(names(run('RecoveryServicesResources | where toint(properties.protectedItemsCount) > 1'))).toEqual([
+      'DefaultPolicy',
+    ]);
   });
 
   it('compares with =~ case-insensitively and with == case-sensitively', () => {
     expect(run("Resources | where type == 'Microsoft.Compute/virtualMachines' | count")).toEqual([{ Count: 0 }]);
     expect(run("Resources | where type =~ 'Microsoft.Compute/virtualMachines' | count")).toEqual([{ Count: 4 }]);
-    expect(names(run("Resources | where type !~ 'MICROSOFT.COMPUTE/VIRTUALMACHINES'"))).toEqual(['rsv-weu-01', 'vm-web-01-nic']);
+    expect(names(run("Resources | where type !~ 'MICROSOFT.COMPUTE/VIRTUALMACHINES'"))).toEqual([
+      'rsv-weu-01',
+      'vm-web-01-nic',
+    ]);
   });
 });
 
 describe('project, project-away, project-keep, project-rename, extend', () => {
   it('projects columns, renames and computed columns', () => {
-    expect(run("Resources | where name == 'vm-web-01' | project name, vmName = name, size = properties.hardwareProfile.vmSize, upper = toupper(name)")).toEqual([
-      { name: 'vm-web-01', vmName: 'vm-web-01', size: 'Standard_D2s_v5', upper: 'VM-WEB-01' },
-    ]);
+    expect(
+      run(
+        "Resources | where name == 'vm-web-01' | project name, vmName = name, size = properties.hardwareProfile.vmSize, upper = toupper(name)",
+      ),
+    ).toEqual([{ name: 'vm-web-01', vmName: 'vm-web-01', size: 'Standard_D2s_v5', upper: 'VM-WEB-01' }]);
   });
 
   it('names unnamed columns as Kusto does', () => {
-    const [row] = run("Resources | where name == 'vm-web-01' | project properties.storageProfile.osDisk.osType, tostring(properties.hardwareProfile.vmSize), properties.networkProfile.networkInterfaces[0].id, tags['env'], tolower(name), toupper(name), strlen(name)");
+    const [row] = run(
+      "Resources | where name == 'vm-web-01' | project properties.storageProfile.osDisk.osType, tostring(properties.hardwareProfile.vmSize), properties.networkProfile.networkInterfaces[0].id, tags['env'], tolower(name), toupper(name), strlen(name)",
+    );
     expect(row).toEqual({
       properties_storageProfile_osDisk_osType: 'Linux',
       properties_hardwareProfile_vmSize: 'Standard_D2s_v5',
@@ -344,25 +558,41 @@ describe('project, project-away, project-keep, project-rename, extend', () => {
   });
 
   it('project-away and project-keep take names and wildcards', () => {
-    const [row] = run("Resources | where name == 'rsv-weu-01' | project-away properties, tags, sku, plan, identity, zones, extendedLocation, *Id, ['kind'], managedBy");
-    expect(row).toEqual({ id: VAULT_ID, name: 'rsv-weu-01', type: 'microsoft.recoveryservices/vaults', location: 'westeurope', resourceGroup: 'rg-backup' });
-    expect(run("Resources | where name == 'rsv-weu-01' | project-keep name, *Group")).toEqual([{ name: 'rsv-weu-01', resourceGroup: 'rg-backup' }]);
+    const [row] = run(
+      "Resources | where name == 'rsv-weu-01' | project-away properties, tags, sku, plan, identity, zones, extendedLocation, *Id, ['kind'], managedBy",
+    );
+    expect(row).toEqual({
+      id: VAULT_ID,
+      name: 'rsv-weu-01',
+      type: 'microsoft.recoveryservices/vaults',
+      location: 'westeurope',
+      resourceGroup: 'rg-backup',
+    });
+    expect(run("Resources | where name == 'rsv-weu-01' | project-keep name, *Group")).toEqual([
+      { name: 'rsv-weu-01', resourceGroup: 'rg-backup' },
+    ]);
   });
 
   it('project-rename renames in place', () => {
-    expect(run("Resources | where name == 'rsv-weu-01' | project name, location | project-rename vault = name")).toEqual([{ vault: 'rsv-weu-01', location: 'westeurope' }]);
+    expect(
+      run("Resources | where name == 'rsv-weu-01' | project name, location | project-rename vault = name"),
+    ).toEqual([{ vault: 'rsv-weu-01', location: 'westeurope' }]);
   });
 
   it('extend adds columns, replaces existing ones in place and sees earlier ones', () => {
-    const [row] = run("Resources | where name == 'vm-db-01' | project name, location | extend location = toupper(location), managed = isnotempty(name), tag = strcat(name, '@', location)");
+    const [row] = run(
+      "Resources | where name == 'vm-db-01' | project name, location | extend location = toupper(location), managed = isnotempty(name), tag = strcat(name, '@', location)",
+    );
     expect(row).toEqual({ name: 'vm-db-01', location: 'NORTHEUROPE', managed: true, tag: 'vm-db-01@NORTHEUROPE' });
     expect(Object.keys(row ?? {})).toEqual(['name', 'location', 'managed', 'tag']);
   });
 
   it('extend of an unnamed expression takes the inferred name', () => {
-    expect(run("Resources | where name == 'vm-db-01' | project name, properties | extend tostring(properties.hardwareProfile.vmSize) | project-away properties")).toEqual([
-      { name: 'vm-db-01', properties_hardwareProfile_vmSize: 'Standard_E4s_v5' },
-    ]);
+    expect(
+      run(
+        "Resources | where name == 'vm-db-01' | project name, properties | extend tostring(properties.hardwareProfile.vmSize) | project-away properties",
+      ),
+    ).toEqual([{ name: 'vm-db-01', properties_hardwareProfile_vmSize: 'Standard_E4s_v5' }]);
   });
 });
 
@@ -380,18 +610,32 @@ describe('join', () => {
     { id: 'd', name: 'item-d', k: 4 },
   ];
   const T = { L: left, R: right };
-  const pick = (q: string): unknown[] => run(`${q} | project name, name1`, T).map((r) => `${String(r['name'])}|${String(r['name1'])}`);
+  const pick = (q: string): unknown[] =>
+    run(`${q} | project name, name1`, T).map((r) => `${String(r['name'])}|${String(r['name1'])}`);
 
   it('defaults to innerunique: the left side is deduplicated on the key', () => {
     expect(pick('L | join (R) on id')).toEqual(['vm-b|item-b1', 'vm-b|item-b2', 'vm-c|item-c']);
   });
 
   it('kind=inner keeps every pair', () => {
-    expect(pick('L | join kind=inner (R) on id')).toEqual(['vm-b|item-b1', 'vm-b|item-b2', 'vm-b-dup|item-b1', 'vm-b-dup|item-b2', 'vm-c|item-c']);
+    expect(pick('L | join kind=inner (R) on id')).toEqual([
+      'vm-b|item-b1',
+      'vm-b|item-b2',
+      'vm-b-dup|item-b1',
+      'vm-b-dup|item-b2',
+      'vm-c|item-c',
+    ]);
   });
 
   it('kind=leftouter keeps unmatched left rows with null right columns', () => {
-    expect(pick('L | join kind=leftouter (R) on id')).toEqual(['vm-a|null', 'vm-b|item-b1', 'vm-b|item-b2', 'vm-b-dup|item-b1', 'vm-b-dup|item-b2', 'vm-c|item-c']);
+    expect(pick('L | join kind=leftouter (R) on id')).toEqual([
+      'vm-a|null',
+      'vm-b|item-b1',
+      'vm-b|item-b2',
+      'vm-b-dup|item-b1',
+      'vm-b-dup|item-b2',
+      'vm-c|item-c',
+    ]);
   });
 
   it('kind=leftanti and kind=leftsemi keep only left columns', () => {
@@ -402,12 +646,30 @@ describe('join', () => {
   it('kind=rightanti, rightsemi, rightouter and fullouter', () => {
     expect(names(run('L | join kind=rightanti (R) on id', T))).toEqual(['item-d']);
     expect(names(run('L | join kind=rightsemi (R) on id', T))).toEqual(['item-b1', 'item-b2', 'item-c']);
-    expect(pick('L | join kind=rightouter (R) on id')).toEqual(['vm-b|item-b1', 'vm-b|item-b2', 'vm-b-dup|item-b1', 'vm-b-dup|item-b2', 'vm-c|item-c', 'null|item-d']);
-    expect(pick('L | join kind=fullouter (R) on id')).toEqual(['vm-a|null', 'vm-b|item-b1', 'vm-b|item-b2', 'vm-b-dup|item-b1', 'vm-b-dup|item-b2', 'vm-c|item-c', 'null|item-d']);
+    expect(pick('L | join kind=rightouter (R) on id')).toEqual([
+      'vm-b|item-b1',
+      'vm-b|item-b2',
+      'vm-b-dup|item-b1',
+      'vm-b-dup|item-b2',
+      'vm-c|item-c',
+      'null|item-d',
+    ]);
+    expect(pick('L | join kind=fullouter (R) on id')).toEqual([
+      'vm-a|null',
+      'vm-b|item-b1',
+      'vm-b|item-b2',
+      'vm-b-dup|item-b1',
+      'vm-b-dup|item-b2',
+      'vm-c|item-c',
+      'null|item-d',
+    ]);
   });
 
   it('joins on $left.a == $right.b and on several conditions with and', () => {
-    const rows = run('L | project lid = id, name, k | join kind=inner (R | project rid = id, item = name, k) on $left.lid == $right.rid and $left.k == $right.k | project name, item', T);
+    const rows = run(
+      'L | project lid = id, name, k | join kind=inner (R | project rid = id, item = name, k) on $left.lid == $right.rid and $left.k == $right.k | project name, item',
+      T,
+    );
     expect(rows).toEqual([
       { name: 'vm-b', item: 'item-b1' },
       { name: 'vm-b', item: 'item-b2' },
@@ -415,11 +677,16 @@ describe('join', () => {
       { name: 'vm-b-dup', item: 'item-b2' },
     ]);
     expect(run('L | join kind=inner (R) on id, k | project name, name1', T)).toHaveLength(4);
-    expect(run('L | join kind=inner (R) on $left.id == $right.id | where k1 == 30 | project name', T)).toEqual([{ name: 'vm-c' }]);
+    expect(run('L | join kind=inner (R) on $left.id == $right.id | where k1 == 30 | project name', T)).toEqual([
+      { name: 'vm-c' },
+    ]);
   });
 
   it('names right-side collisions with a numeric suffix (id1, name1, ...)', () => {
-    const [row] = run("L | where id == 'c' | project id, name, id1 = 'x' | join kind=inner (R | project id, name) on id", T);
+    const [row] = run(
+      "L | where id == 'c' | project id, name, id1 = 'x' | join kind=inner (R | project id, name) on id",
+      T,
+    );
     expect(row).toEqual({ id: 'c', name: 'vm-c', id1: 'x', id2: 'c', name1: 'item-c' });
   });
 
@@ -445,8 +712,20 @@ describe('join', () => {
 
 function blank(): Row {
   return {
-    type: '', tenantId: '', kind: '', location: '', resourceGroup: '', subscriptionId: '', managedBy: '',
-    sku: null, plan: null, properties: null, tags: null, identity: null, zones: null, extendedLocation: null,
+    type: '',
+    tenantId: '',
+    kind: '',
+    location: '',
+    resourceGroup: '',
+    subscriptionId: '',
+    managedBy: '',
+    sku: null,
+    plan: null,
+    properties: null,
+    tags: null,
+    identity: null,
+    zones: null,
+    extendedLocation: null,
   };
 }
 
@@ -468,35 +747,79 @@ describe('summarize', () => {
 | order by os asc`;
     expect(run(query)).toEqual([
       {
-        os: 'Linux', Column1: SUB1, n: 2, list_name: ['vm-web-01', 'vm-web-02'], set_location: ['westeurope'],
-        any_properties_hardwareProfile_vmSize: 'Standard_D2s_v5', resourceGroup: 'rg-app', countif_: 2, dcount_resourceGroup: 1,
-        min_name: 'vm-web-01', max_name: 'vm-web-02', sum_: 3, avg_: 1.5,
+        os: 'Linux',
+        Column1: SUB1,
+        n: 2,
+        list_name: ['vm-web-01', 'vm-web-02'],
+        set_location: ['westeurope'],
+        any_properties_hardwareProfile_vmSize: 'Standard_D2s_v5',
+        resourceGroup: 'rg-app',
+        countif_: 2,
+        dcount_resourceGroup: 1,
+        min_name: 'vm-web-01',
+        max_name: 'vm-web-02',
+        sum_: 3,
+        avg_: 1.5,
       },
       {
-        os: 'Windows', Column1: SUB1, n: 1, list_name: ['vm-db-01'], set_location: ['northeurope'],
-        any_properties_hardwareProfile_vmSize: 'Standard_E4s_v5', resourceGroup: 'rg-data', countif_: 0, dcount_resourceGroup: 1,
-        min_name: 'vm-db-01', max_name: 'vm-db-01', sum_: 1, avg_: 1,
+        os: 'Windows',
+        Column1: SUB1,
+        n: 1,
+        list_name: ['vm-db-01'],
+        set_location: ['northeurope'],
+        any_properties_hardwareProfile_vmSize: 'Standard_E4s_v5',
+        resourceGroup: 'rg-data',
+        countif_: 0,
+        dcount_resourceGroup: 1,
+        min_name: 'vm-db-01',
+        max_name: 'vm-db-01',
+        sum_: 1,
+        avg_: 1,
       },
       {
-        os: 'Windows', Column1: SUB2, n: 1, list_name: ['vm-batch-01'], set_location: ['westeurope'],
-        any_properties_hardwareProfile_vmSize: 'Standard_F8s_v2', resourceGroup: 'rg-batch', countif_: 0, dcount_resourceGroup: 1,
-        min_name: 'vm-batch-01', max_name: 'vm-batch-01', sum_: 0, avg_: 0,
+        os: 'Windows',
+        Column1: SUB2,
+        n: 1,
+        list_name: ['vm-batch-01'],
+        set_location: ['westeurope'],
+        any_properties_hardwareProfile_vmSize: 'Standard_F8s_v2',
+        resourceGroup: 'rg-batch',
+        countif_: 0,
+        dcount_resourceGroup: 1,
+        min_name: 'vm-batch-01',
+        max_name: 'vm-batch-01',
+        sum_: 0,
+        avg_: 0,
       },
     ]);
   });
 
   it('make_set deduplicates, make_list skips nulls, duplicate default names get a suffix', () => {
-    const rows = run("Resources | summarize make_set(location), make_list(properties.redundancySettings.standardTierStorageRedundancy), count(), count()");
-    expect(rows).toEqual([{ set_location: ['westeurope', 'northeurope'], list_properties_redundancySettings_standardTierStorageRedundancy: ['GeoRedundant'], count_: 6, count_1: 6 }]);
+    const rows = run(
+      'Resources | summarize make_set(location), make_list(properties.redundancySettings.standardTierStorageRedundancy), count(), count()',
+    );
+    expect(rows).toEqual([
+      {
+        set_location: ['westeurope', 'northeurope'],
+        list_properties_redundancySettings_standardTierStorageRedundancy: ['GeoRedundant'],
+        count_: 6,
+        count_1: 6,
+      },
+    ]);
   });
 
   it('without by returns one row even for empty input; with by returns none', () => {
-    expect(run("Resources | where name == 'nope' | summarize count(), make_list(name)")).toEqual([{ count_: 0, list_name: [] }]);
+    expect(run("Resources | where name == 'nope' | summarize count(), make_list(name)")).toEqual([
+      { count_: 0, list_name: [] },
+    ]);
     expect(run("Resources | where name == 'nope' | summarize count() by type")).toEqual([]);
   });
 
   it('summarize by only (no aggregates) gives distinct groups', () => {
-    expect(run("Resources | summarize by location | order by location asc")).toEqual([{ location: 'northeurope' }, { location: 'westeurope' }]);
+    expect(run('Resources | summarize by location | order by location asc')).toEqual([
+      { location: 'northeurope' },
+      { location: 'westeurope' },
+    ]);
   });
 
   it('arg_max picks the row with the largest value', () => {
@@ -505,7 +828,10 @@ describe('summarize', () => {
       { id: 'b', name: 'x', n: 5 },
       { id: 'c', name: 'y', n: 2 },
     ];
-    expect(run('T | summarize arg_max(n, id) by name', { T: rows })).toEqual([{ name: 'x', n: 5, id: 'b' }, { name: 'y', n: 2, id: 'c' }]);
+    expect(run('T | summarize arg_max(n, id) by name', { T: rows })).toEqual([
+      { name: 'x', n: 5, id: 'b' },
+      { name: 'y', n: 2, id: 'c' },
+    ]);
     const [all] = run('T | summarize arg_min(n, *) by name | where name == "x"', { T: rows });
     expect(all?.['n']).toBe(1);
     expect(all?.['id']).toBe('a');
@@ -515,7 +841,11 @@ describe('summarize', () => {
 
 describe('mv-expand', () => {
   it('expands an array column into one row per element with an alias', () => {
-    expect(run("Resources | where type == 'microsoft.compute/virtualmachines' | mv-expand nic = properties.networkProfile.networkInterfaces | project name, primary = tobool(nic.properties.primary)")).toEqual([
+    expect(
+      run(
+        "Resources | where type == 'microsoft.compute/virtualmachines' | mv-expand nic = properties.networkProfile.networkInterfaces | project name, primary = tobool(nic.properties.primary)",
+      ),
+    ).toEqual([
       { name: 'vm-web-01', primary: true },
       { name: 'vm-web-02', primary: true },
       { name: 'vm-web-02', primary: false },
@@ -525,8 +855,13 @@ describe('mv-expand', () => {
 
   it('names an unaliased path by Kusto rules and keeps a column name when expanding a column', () => {
     const rows: Row[] = [{ id: 'a', arr: [1, 2], properties: { xs: ['p'] } }];
-    expect(run('T | mv-expand properties.xs | project id, properties_xs', { T: rows })).toEqual([{ id: 'a', properties_xs: 'p' }]);
-    expect(run('T | mv-expand arr | project id, arr', { T: rows })).toEqual([{ id: 'a', arr: 1 }, { id: 'a', arr: 2 }]);
+    expect(run('T | mv-expand properties.xs | project id, properties_xs', { T: rows })).toEqual([
+      { id: 'a', properties_xs: 'p' },
+    ]);
+    expect(run('T | mv-expand arr | project id, arr', { T: rows })).toEqual([
+      { id: 'a', arr: 1 },
+      { id: 'a', arr: 2 },
+    ]);
   });
 
   it('drops rows with empty arrays, keeps one row for null, expands bags into single-entry bags', () => {
@@ -542,22 +877,49 @@ describe('mv-expand', () => {
       { id: 'bag', v: { b: 'x' } },
       { id: 'scalar', v: 'text' },
     ]);
-    expect(run("T | where id == 'bag' | mv-expand kind=array v | project v", { T: rows })).toEqual([{ v: ['a', 1] }, { v: ['b', 'x'] }]);
+    expect(run("T | where id == 'bag' | mv-expand kind=array v | project v", { T: rows })).toEqual([
+      { v: ['a', 1] },
+      { v: ['b', 'x'] },
+    ]);
   });
 
   it('supports with_itemindex, limit, parallel expansion and to typeof()', () => {
     const rows: Row[] = [{ id: 'a', xs: [10, 20, 30], ys: ['p', 'q'] }];
-    expect(run('T | mv-expand with_itemindex=i x = xs limit 2 | project id, x, i', { T: rows })).toEqual([{ id: 'a', x: 10, i: 0 }, { id: 'a', x: 20, i: 1 }]);
-    expect(run('T | mv-expand xs, ys | project xs, ys', { T: rows })).toEqual([{ xs: 10, ys: 'p' }, { xs: 20, ys: 'q' }, { xs: 30, ys: null }]);
-    expect(run('T | mv-expand xs to typeof(string) | project xs', { T: rows })).toEqual([{ xs: null }, { xs: null }, { xs: null }]);
+    expect(run('T | mv-expand with_itemindex=i x = xs limit 2 | project id, x, i', { T: rows })).toEqual([
+      { id: 'a', x: 10, i: 0 },
+      { id: 'a', x: 20, i: 1 },
+    ]);
+    expect(run('T | mv-expand xs, ys | project xs, ys', { T: rows })).toEqual([
+      { xs: 10, ys: 'p' },
+      { xs: 20, ys: 'q' },
+      { xs: 30, ys: null },
+    ]);
+    expect(run('T | mv-expand xs to typeof(string) | project xs', { T: rows })).toEqual([
+      { xs: null },
+      { xs: null },
+      { xs: null },
+    ]);
   });
 });
 
 describe('order by, sort by, top, take, limit, distinct, count', () => {
   it('orders descending by default, ascending on request, nulls last when descending', () => {
-    expect(names(run("Resources | where type == 'microsoft.compute/virtualmachines' | order by name"))).toEqual(['vm-web-02', 'vm-web-01', 'vm-db-01', 'vm-batch-01']);
-    expect(names(run("Resources | where type == 'microsoft.compute/virtualmachines' | sort by name asc"))).toEqual(['vm-batch-01', 'vm-db-01', 'vm-web-01', 'vm-web-02']);
-    expect(names(run('Resources | order by tostring(tags.owner) desc, name asc | take 2'))).toEqual(['vm-web-01', 'rsv-weu-01']);
+    expect(names(run("Resources | where type == 'microsoft.compute/virtualmachines' | order by name"))).toEqual([
+      'vm-web-02',
+      'vm-web-01',
+      'vm-db-01',
+      'vm-batch-01',
+    ]);
+    expect(names(run("Resources | where type == 'microsoft.compute/virtualmachines' | sort by name asc"))).toEqual([
+      'vm-batch-01',
+      'vm-db-01',
+      'vm-web-01',
+      'vm-web-02',
+    ]);
+    expect(names(run('Resources | order by tostring(tags.owner) desc, name asc | take 2'))).toEqual([
+      'vm-web-01',
+      'rsv-weu-01',
+    ]);
     const rows: Row[] = [{ name: 'a', n: 2 }, { name: 'b' }, { name: 'c', n: 1 }];
     expect(names(run('T | order by n', { T: rows }))).toEqual(['a', 'c', 'b']);
     expect(names(run('T | order by n asc', { T: rows }))).toEqual(['b', 'c', 'a']);
@@ -565,7 +927,7 @@ describe('order by, sort by, top, take, limit, distinct, count', () => {
   });
 
   it('top N by, take, limit', () => {
-    expect(names(run("Resources | top 2 by name asc"))).toEqual(['rsv-weu-01', 'vm-batch-01']);
+    expect(names(run('Resources | top 2 by name asc'))).toEqual(['rsv-weu-01', 'vm-batch-01']);
     expect(names(run('Resources | top 1 by name'))).toEqual(['vm-web-02']);
     expect(names(run('Resources | take 2'))).toEqual(['vm-web-01', 'vm-web-02']);
     expect(run('Resources | limit 0')).toEqual([]);
@@ -577,7 +939,10 @@ describe('order by, sort by, top, take, limit, distinct, count', () => {
       { location: 'westeurope', subscriptionId: SUB1 },
       { location: 'westeurope', subscriptionId: SUB2 },
     ]);
-    expect(run("Resources | distinct toupper(location) | order by Column1 asc")).toEqual([{ Column1: 'NORTHEUROPE' }, { Column1: 'WESTEUROPE' }]);
+    expect(run('Resources | distinct toupper(location) | order by Column1 asc')).toEqual([
+      { Column1: 'NORTHEUROPE' },
+      { Column1: 'WESTEUROPE' },
+    ]);
   });
 
   it('count operator', () => {
@@ -594,14 +959,17 @@ describe('union and let', () => {
       { id: 'b', onlyA: null, onlyB: 2 },
     ]);
     expect(run('A | union (B | project id) | project id', { A, B })).toEqual([{ id: 'a' }, { id: 'b' }]);
-    expect(Object.keys(run('A | project id, onlyA | union kind=inner (B | project id, onlyB)', { A, B })[0] ?? {})).toEqual(['id']);
+    expect(
+      Object.keys(run('A | project id, onlyA | union kind=inner (B | project id, onlyB)', { A, B })[0] ?? {}),
+    ).toEqual(['id']);
   });
 
   it('unions Resources with RecoveryServicesResources', () => {
-    expect(run("Resources | where type == 'microsoft.recoveryservices/vaults' | union (RecoveryServicesResources | where type endswith 'backuppolicies') | project name")).toEqual([
-      { name: 'rsv-weu-01' },
-      { name: 'DefaultPolicy' },
-    ]);
+    expect(
+      run(
+        "Resources | where type == 'microsoft.recoveryservices/vaults' | union (RecoveryServicesResources | where type endswith 'backuppolicies') | project name",
+      ),
+    ).toEqual([{ name: 'rsv-weu-01' }, { name: 'DefaultPolicy' }]);
   });
 
   it('let binds scalars and tabular subqueries', () => {
@@ -612,11 +980,11 @@ Resources | where type == vmType | where tolower(id) !in (protectedIds) | projec
   });
 
   it('in with a parenthesized subquery', () => {
-    expect(run(`Resources | where tolower(id) in ((RecoveryServicesResources | project tolower(tostring(properties.sourceResourceId)))) | project name`)).toEqual([
-      { name: 'vm-web-01' },
-      { name: 'vm-web-02' },
-      { name: 'vm-db-01' },
-    ]);
+    expect(
+      run(
+        `Resources | where tolower(id) in ((RecoveryServicesResources | project tolower(tostring(properties.sourceResourceId)))) | project name`,
+      ),
+    ).toEqual([{ name: 'vm-web-01' }, { name: 'vm-web-02' }, { name: 'vm-db-01' }]);
   });
 });
 
@@ -646,8 +1014,22 @@ describe('performance', () => {
     const items: Row[] = [];
     for (let i = 0; i < 10_000; i++) {
       const id = vmId(SUB1, 'RG-Scale', `vm-${i}`);
-      vms.push({ id, name: `vm-${i}`, type: 'microsoft.compute/virtualmachines', location: 'westeurope', resourceGroup: 'rg-scale', subscriptionId: SUB1, tags: {}, properties: { storageProfile: { osDisk: { osType: i % 2 ? 'Linux' : 'Windows' } } } });
-      if (i % 3 !== 0) items.push({ id: `${VAULT_ID}/backupFabrics/Azure/protectionContainers/c${i}/protectedItems/vm-${i}`, type: ITEM_TYPE, properties: { backupManagementType: 'AzureIaasVM', sourceResourceId: id.toUpperCase() } });
+      vms.push({
+        id,
+        name: `vm-${i}`,
+        type: 'microsoft.compute/virtualmachines',
+        location: 'westeurope',
+        resourceGroup: 'rg-scale',
+        subscriptionId: SUB1,
+        tags: {},
+        properties: { storageProfile: { osDisk: { osType: i % 2 ? 'Linux' : 'Windows' } } },
+      });
+      if (i % 3 !== 0)
+        items.push({
+          id: `${VAULT_ID}/backupFabrics/Azure/protectionContainers/c${i}/protectedItems/vm-${i}`,
+          type: ITEM_TYPE,
+          properties: { backupManagementType: 'AzureIaasVM', sourceResourceId: id.toUpperCase() },
+        });
     }
     const query = `Resources
 | where type =~ 'microsoft.compute/virtualmachines'

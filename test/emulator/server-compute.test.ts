@@ -1,15 +1,19 @@
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { AGENT_VERSION } from '../../src/emulator/routes/compute';
+import { startEmulator, type RunningEmulator } from '@backup-warden/emulator';
+import { AGENT_VERSION } from '../../packages/emulator/src/routes/compute';
 import { aVm, raw, sdkOptions, StaticTokenCredential, SUB } from './emulatorHelpers';
 
 const GRAPH = '/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01';
 
 const withAgent = aVm({ name: 'vm-old-agent', rg: 'rg-app' });
-((withAgent['properties'] as Record<string, unknown>)['extended'] as Record<string, Record<string, unknown>>)['instanceView']!['vmAgent'] = {
+((withAgent['properties'] as Record<string, unknown>)['extended'] as Record<string, Record<string, unknown>>)[
+  'instanceView'
+]!['vmAgent'] = {
   vmAgentVersion: '2.6.1198.700',
-  statuses: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Ready', message: 'GuestAgent is running' }],
+  statuses: [
+    { code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Ready', message: 'GuestAgent is running' },
+  ],
 };
 
 const estate = [
@@ -30,7 +34,11 @@ describe('compute: virtual machines with the real arm-compute 25 client', () => 
   });
 
   it('serves GET without Resource-Graph-only columns', async () => {
-    const r = await raw(emu, 'GET', `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-run?api-version=2026-04-01`);
+    const r = await raw(
+      emu,
+      'GET',
+      `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-run?api-version=2026-04-01`,
+    );
     expect(r.status).toBe(200);
     expect(r.json['type']).toBe('Microsoft.Compute/virtualMachines');
     expect(r.json['resourceGroup']).toBeUndefined();
@@ -45,7 +53,10 @@ describe('compute: virtual machines with the real arm-compute 25 client', () => 
     const running = await compute.virtualMachines.get('rg-app', 'vm-run', { expand: 'instanceView' });
     expect(running.instanceView?.vmAgent?.vmAgentVersion).toBe(AGENT_VERSION);
     expect(running.instanceView?.vmAgent?.statuses?.[0]?.displayStatus).toBe('Ready');
-    expect(running.instanceView?.statuses?.map((s) => s.code)).toEqual(['ProvisioningState/succeeded', 'PowerState/running']);
+    expect(running.instanceView?.statuses?.map((s) => s.code)).toEqual([
+      'ProvisioningState/succeeded',
+      'PowerState/running',
+    ]);
     // Ids are case-insensitive: the row says RG-App.
     const stopped = await compute.virtualMachines.instanceView('rg-app', 'VM-DEALLOC');
     expect(stopped.vmAgent?.statuses?.[0]?.displayStatus).toBe('Not Ready');
@@ -62,7 +73,8 @@ describe('compute: virtual machines with the real arm-compute 25 client', () => 
     await expect(compute.virtualMachines.get('rg-app', 'vm-none')).rejects.toMatchObject({
       statusCode: 404,
       code: 'ResourceNotFound',
-      message: "The Resource 'Microsoft.Compute/virtualMachines/vm-none' under resource group 'rg-app' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+      message:
+        "The Resource 'Microsoft.Compute/virtualMachines/vm-none' under resource group 'rg-app' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
     });
   });
 
@@ -76,16 +88,37 @@ describe('compute: virtual machines with the real arm-compute 25 client', () => 
   });
 
   it('creates a VM as an Azure-AsyncOperation LRO and Resource Graph sees it running', async () => {
-    const vm = await compute.virtualMachines.beginCreateOrUpdateAndWait('rg-app', 'vm-new', {
-      location: 'eastus',
-      hardwareProfile: { vmSize: 'Standard_B2s' },
-      storageProfile: { osDisk: { createOption: 'FromImage', osType: 'Linux', name: 'vm-new-os', managedDisk: { storageAccountType: 'Premium_LRS' } } },
-      networkProfile: { networkInterfaces: [{ id: `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.Network/networkInterfaces/vm-new-nic` }] },
-    }, { updateIntervalInMs: 10 });
+    const vm = await compute.virtualMachines.beginCreateOrUpdateAndWait(
+      'rg-app',
+      'vm-new',
+      {
+        location: 'eastus',
+        hardwareProfile: { vmSize: 'Standard_B2s' },
+        storageProfile: {
+          osDisk: {
+            createOption: 'FromImage',
+            osType: 'Linux',
+            name: 'vm-new-os',
+            managedDisk: { storageAccountType: 'Premium_LRS' },
+          },
+        },
+        networkProfile: {
+          networkInterfaces: [
+            {
+              id: `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.Network/networkInterfaces/vm-new-nic`,
+            },
+          ],
+        },
+      },
+      { updateIntervalInMs: 10 },
+    );
     expect(vm.provisioningState).toBe('Succeeded');
     expect(vm.vmId).toMatch(/^[0-9a-f-]{36}$/);
     const g = await raw(emu, 'POST', GRAPH, {
-      body: { query: "Resources | where type =~ 'microsoft.compute/virtualmachines' and name == 'vm-new' | project id, p = tostring(properties.extended.instanceView.powerState.code)" },
+      body: {
+        query:
+          "Resources | where type =~ 'microsoft.compute/virtualmachines' and name == 'vm-new' | project id, p = tostring(properties.extended.instanceView.powerState.code)",
+      },
     });
     expect((g.json['data'] as { p: string }[])[0]?.p).toBe('PowerState/running');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFaultSpec, startEmulator, type RunningEmulator } from '../../src/emulator';
+import { parseFaultSpec, startEmulator, type RunningEmulator } from '@backup-warden/emulator';
 import { aVm, errorCode, raw, SUB } from './emulatorHelpers';
 
 const READ = `/subscriptions/${SUB}/resourcegroups/rg-app?api-version=2025-04-01`;
@@ -69,18 +69,36 @@ describe('fault injection', () => {
       expect((await raw(emu, 'GET', '/__emulator/state')).status).toBe(200);
       emu.setFaults('conflict=1');
       expect((await raw(emu, 'GET', READ)).status).toBe(200);
-      const write = await raw(emu, 'PUT', `/subscriptions/${SUB}/resourcegroups/rg-c?api-version=2025-04-01`, { body: { location: 'eastus' } });
+      const write = await raw(emu, 'PUT', `/subscriptions/${SUB}/resourcegroups/rg-c?api-version=2025-04-01`, {
+        body: { location: 'eastus' },
+      });
       expect([write.status, errorCode(write)]).toEqual([409, 'AnotherOperationInProgress']);
       // POSTs that only read never meet a conflict: a Resource Graph query and backupStatus.
-      const query = await raw(emu, 'POST', '/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01', { body: { query: 'Resources | project id' } });
-      expect(query.status).toBe(200);
-      const status = await raw(emu, 'POST', `/subscriptions/${SUB}/providers/Microsoft.RecoveryServices/locations/eastus/backupStatus?api-version=2023-06-01`, {
-        body: { resourceId: `/subscriptions/${SUB}/resourceGroups/rg-x/providers/Microsoft.Compute/virtualMachines/vm-x`, resourceType: 'VM' },
+      const query = await raw(emu, 'POST', '/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01', {
+        body: { query: 'Resources | project id' },
       });
+      expect(query.status).toBe(200);
+      const status = await raw(
+        emu,
+        'POST',
+        `/subscriptions/${SUB}/providers/Microsoft.RecoveryServices/locations/eastus/backupStatus?api-version=2023-06-01`,
+        {
+          body: {
+            resourceId: `/subscriptions/${SUB}/resourceGroups/rg-x/providers/Microsoft.Compute/virtualMachines/vm-x`,
+            resourceType: 'VM',
+          },
+        },
+      );
       expect(status.status).toBe(200);
       expect(() => emu.setFaults('bogus=1')).toThrow(/bogus/);
       emu.setFaults(undefined);
-      expect((await raw(emu, 'PUT', `/subscriptions/${SUB}/resourcegroups/rg-c?api-version=2025-04-01`, { body: { location: 'eastus' } })).status).toBe(201);
+      expect(
+        (
+          await raw(emu, 'PUT', `/subscriptions/${SUB}/resourcegroups/rg-c?api-version=2025-04-01`, {
+            body: { location: 'eastus' },
+          })
+        ).status,
+      ).toBe(201);
     } finally {
       await emu.stop();
     }

@@ -1,7 +1,18 @@
 import { NetworkManagementClient } from '@azure/arm-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { aRule, anNsg, errorCode, raw, recordedNsgs, recordedToRow, sdkOptions, StaticTokenCredential, SUB, TENANT } from './emulatorHelpers';
+import { startEmulator, type RunningEmulator } from '@backup-warden/emulator';
+import {
+  aRule,
+  anNsg,
+  errorCode,
+  raw,
+  recordedNsgs,
+  recordedToRow,
+  sdkOptions,
+  StaticTokenCredential,
+  SUB,
+  TENANT,
+} from './emulatorHelpers';
 
 const GRAPH = '/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01';
 const NV = 'api-version=2026-01-01';
@@ -19,7 +30,10 @@ const vnetId = `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.
 const estate = [
   ...c7n,
   devSecOps,
-  anNsg({ name: 'nsg-app', rules: [aRule('Deny_All_Out', { access: 'Deny', priority: 1000, destinationPortRange: '*', protocol: '*' })] }),
+  anNsg({
+    name: 'nsg-app',
+    rules: [aRule('Deny_All_Out', { access: 'Deny', priority: 1000, destinationPortRange: '*', protocol: '*' })],
+  }),
   anNsg({ name: 'nsg-spare' }),
   {
     id: vnetId,
@@ -32,7 +46,13 @@ const estate = [
     properties: {
       provisioningState: 'Succeeded',
       addressSpace: { addressPrefixes: ['10.0.0.0/16'] },
-      subnets: [{ name: 'default', id: `${vnetId}/subnets/default`, properties: { addressPrefix: '10.0.1.0/24', provisioningState: 'Succeeded' } }],
+      subnets: [
+        {
+          name: 'default',
+          id: `${vnetId}/subnets/default`,
+          properties: { addressPrefix: '10.0.1.0/24', provisioningState: 'Succeeded' },
+        },
+      ],
     },
   },
 ];
@@ -57,46 +77,85 @@ describe('network: NSGs and security rules', () => {
     expect(nsg.defaultSecurityRules).toHaveLength(6);
     const lab = await c7nClient.networkSecurityGroups.get('Test12rg', 'DevSecOpsLab2023-nsg');
     expect(lab.defaultSecurityRules?.map((r) => r.name)).toEqual([
-      'AllowVnetInBound', 'AllowAzureLoadBalancerInBound', 'DenyAllInBound', 'AllowVnetOutBound', 'AllowInternetOutBound', 'DenyAllOutBound',
+      'AllowVnetInBound',
+      'AllowAzureLoadBalancerInBound',
+      'DenyAllInBound',
+      'AllowVnetOutBound',
+      'AllowInternetOutBound',
+      'DenyAllOutBound',
     ]);
     expect(lab.networkInterfaces?.length).toBe(1);
   });
 
   it('creates a rule with beginCreateOrUpdateAndWait (Azure-AsyncOperation, then a final GET) and Resource Graph sees it', async () => {
     // The modular arm-network 39 models flatten `properties`.
-    const rule = await client.securityRules.beginCreateOrUpdateAndWait('rg-net', 'nsg-app', 'Allow-Storage-443', {
-      protocol: 'Tcp',
-      access: 'Allow',
-      direction: 'Outbound',
-      priority: 900,
-      sourceAddressPrefix: 'VirtualNetwork',
-      sourcePortRange: '*',
-      destinationAddressPrefix: 'Storage.EastUS',
-      destinationPortRanges: ['443', '8443'],
-    }, { updateIntervalInMs: 10 });
+    const rule = await client.securityRules.beginCreateOrUpdateAndWait(
+      'rg-net',
+      'nsg-app',
+      'Allow-Storage-443',
+      {
+        protocol: 'Tcp',
+        access: 'Allow',
+        direction: 'Outbound',
+        priority: 900,
+        sourceAddressPrefix: 'VirtualNetwork',
+        sourcePortRange: '*',
+        destinationAddressPrefix: 'Storage.EastUS',
+        destinationPortRanges: ['443', '8443'],
+      },
+      { updateIntervalInMs: 10 },
+    );
     expect(rule.provisioningState).toBe('Succeeded');
     expect(rule.destinationPortRanges).toEqual(['443', '8443']);
-    const calls = emu.state().operations.filter((o) => o.path.includes('Allow-Storage-443') || o.path.includes('/providers/Microsoft.Network/locations/'));
+    const calls = emu
+      .state()
+      .operations.filter(
+        (o) => o.path.includes('Allow-Storage-443') || o.path.includes('/providers/Microsoft.Network/locations/'),
+      );
     expect(calls.map((c) => `${c.method} ${c.status}`)).toEqual(['PUT 201', 'GET 200', 'GET 200', 'GET 200']);
     const q = await raw(emu, 'POST', GRAPH, {
-      body: { query: "Resources | where type =~ 'microsoft.network/networksecuritygroups' and name == 'nsg-app' | project id, properties" },
+      body: {
+        query:
+          "Resources | where type =~ 'microsoft.network/networksecuritygroups' and name == 'nsg-app' | project id, properties",
+      },
     });
-    const props = (q.json['data'] as { properties: { securityRules: { name: string; properties: { provisioningState: string } }[] } }[])[0]?.properties;
+    const props = (
+      q.json['data'] as {
+        properties: { securityRules: { name: string; properties: { provisioningState: string } }[] };
+      }[]
+    )[0]?.properties;
     const added = props?.securityRules.find((r) => r.name === 'Allow-Storage-443');
     expect(added?.properties.provisioningState).toBe('Succeeded');
   });
 
   it('runs a rule PUT as an LRO: 201 + Azure-AsyncOperation, InProgress once, then Succeeded; concurrent writes get 429', async () => {
     const path = `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/networkSecurityGroups/nsg-spare/securityRules/r1?${NV}`;
-    const body = { properties: { protocol: '*', access: 'Deny', direction: 'Outbound', priority: 100, sourceAddressPrefix: '10.0.0.0/8', sourcePortRange: '*', destinationAddressPrefix: '11.0.0.0/8', destinationPortRange: '8080' } };
+    const body = {
+      properties: {
+        protocol: '*',
+        access: 'Deny',
+        direction: 'Outbound',
+        priority: 100,
+        sourceAddressPrefix: '10.0.0.0/8',
+        sourcePortRange: '*',
+        destinationAddressPrefix: '11.0.0.0/8',
+        destinationPortRange: '8080',
+      },
+    };
     const put = await raw(emu, 'PUT', path, { body });
     expect(put.status).toBe(201);
     expect((put.json['properties'] as { provisioningState: string }).provisioningState).toBe('Updating');
     const asyncUrl = put.headers['azure-asyncoperation'] ?? '';
-    expect(asyncUrl).toMatch(new RegExp(`^${emu.endpoint}/subscriptions/${SUB}/providers/Microsoft.Network/locations/eastus/operations/[0-9a-f-]{36}\\?api-version=2026-01-01$`));
+    expect(asyncUrl).toMatch(
+      new RegExp(
+        `^${emu.endpoint}/subscriptions/${SUB}/providers/Microsoft.Network/locations/eastus/operations/[0-9a-f-]{36}\\?api-version=2026-01-01$`,
+      ),
+    );
     expect(put.headers['retry-after']).toBe('0');
 
-    const concurrent = await raw(emu, 'PUT', path.replace('/r1?', '/r2?'), { body: { properties: { ...body.properties, priority: 101 } } });
+    const concurrent = await raw(emu, 'PUT', path.replace('/r1?', '/r2?'), {
+      body: { properties: { ...body.properties, priority: 101 } },
+    });
     expect(concurrent.status).toBe(429);
     expect(errorCode(concurrent)).toBe('RetryableErrorDueToAnotherOperation');
 
@@ -107,7 +166,9 @@ describe('network: NSGs and security rules', () => {
     const got = await raw(emu, 'GET', path);
     expect((got.json['properties'] as { provisioningState: string }).provisioningState).toBe('Succeeded');
 
-    const update = await raw(emu, 'PUT', path, { body: { properties: { ...body.properties, destinationPortRange: '8081' } } });
+    const update = await raw(emu, 'PUT', path, {
+      body: { properties: { ...body.properties, destinationPortRange: '8081' } },
+    });
     expect(update.status).toBe(200);
   });
 
@@ -119,11 +180,29 @@ describe('network: NSGs and security rules', () => {
     ['unknown access', { access: 'Permit' }, 'InvalidRequestFormat'],
     ['port above 65535', { destinationPortRange: '70000' }, 'SecurityRuleInvalidPortRange'],
     ['reversed port range', { destinationPortRange: '500-400' }, 'SecurityRuleInvalidPortRange'],
-    ['service tag with an unknown region', { destinationAddressPrefix: 'Storage.Mars' }, 'SecurityRuleInvalidAddressPrefix'],
-    ['service tag in a prefix list', { destinationAddressPrefix: undefined, destinationAddressPrefixes: ['Storage'] }, 'SecurityRuleParameterContainsUnsupportedValue'],
+    [
+      'service tag with an unknown region',
+      { destinationAddressPrefix: 'Storage.Mars' },
+      'SecurityRuleInvalidAddressPrefix',
+    ],
+    [
+      'service tag in a prefix list',
+      { destinationAddressPrefix: undefined, destinationAddressPrefixes: ['Storage'] },
+      'SecurityRuleParameterContainsUnsupportedValue',
+    ],
   ])('rejects a rule with %s (400 %s)', async (_label, patch, code) => {
     const path = `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/networkSecurityGroups/nsg-app/securityRules/bad?${NV}`;
-    const props = { protocol: 'Tcp', access: 'Allow', direction: 'Outbound', priority: 950, sourceAddressPrefix: '*', sourcePortRange: '*', destinationAddressPrefix: 'Storage', destinationPortRange: '443', ...patch };
+    const props = {
+      protocol: 'Tcp',
+      access: 'Allow',
+      direction: 'Outbound',
+      priority: 950,
+      sourceAddressPrefix: '*',
+      sourcePortRange: '*',
+      destinationAddressPrefix: 'Storage',
+      destinationPortRange: '443',
+      ...patch,
+    };
     const r = await raw(emu, 'PUT', path, { body: { properties: props } });
     expect(r.status).toBe(400);
     expect(errorCode(r)).toBe(code);
@@ -132,27 +211,71 @@ describe('network: NSGs and security rules', () => {
   it('reports the conflict the way the Network provider words it, and allows the same priority in the other direction', async () => {
     await expect(
       client.securityRules.beginCreateOrUpdateAndWait('rg-net', 'nsg-app', 'clash', {
-        protocol: '*', access: 'Allow', direction: 'Outbound', priority: 1000, sourceAddressPrefix: '*', sourcePortRange: '*', destinationAddressPrefix: '*', destinationPortRange: '*',
+        protocol: '*',
+        access: 'Allow',
+        direction: 'Outbound',
+        priority: 1000,
+        sourceAddressPrefix: '*',
+        sourcePortRange: '*',
+        destinationAddressPrefix: '*',
+        destinationPortRange: '*',
       }),
-    ).rejects.toMatchObject({ statusCode: 400, code: 'SecurityRuleConflict', message: 'Security rule clash conflicts with rule Deny_All_Out. Rules cannot have the same Priority and Direction. To learn more, see aka.ms/nsgrules.' });
-    const inbound = await client.securityRules.beginCreateOrUpdateAndWait('rg-net', 'nsg-app', 'in-1000', {
-      protocol: 'Tcp', access: 'Allow', direction: 'Inbound', priority: 1000, sourceAddressPrefix: 'storage.westeurope', sourcePortRange: '*', destinationAddressPrefix: '*', destinationPortRange: '22',
-    }, { updateIntervalInMs: 10 });
+    ).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'SecurityRuleConflict',
+      message:
+        'Security rule clash conflicts with rule Deny_All_Out. Rules cannot have the same Priority and Direction. To learn more, see aka.ms/nsgrules.',
+    });
+    const inbound = await client.securityRules.beginCreateOrUpdateAndWait(
+      'rg-net',
+      'nsg-app',
+      'in-1000',
+      {
+        protocol: 'Tcp',
+        access: 'Allow',
+        direction: 'Inbound',
+        priority: 1000,
+        sourceAddressPrefix: 'storage.westeurope',
+        sourcePortRange: '*',
+        destinationAddressPrefix: '*',
+        destinationPortRange: '22',
+      },
+      { updateIntervalInMs: 10 },
+    );
     expect(inbound.priority).toBe(1000);
   });
 
   it('answers a missing NSG with ResourceNotFound and a missing rule with NotFound', async () => {
-    await expect(client.networkSecurityGroups.get('rg-net', 'nope')).rejects.toMatchObject({ statusCode: 404, code: 'ResourceNotFound' });
-    await expect(client.securityRules.get('rg-net', 'nsg-app', 'nope')).rejects.toMatchObject({ statusCode: 404, code: 'NotFound' });
+    await expect(client.networkSecurityGroups.get('rg-net', 'nope')).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'ResourceNotFound',
+    });
+    await expect(client.securityRules.get('rg-net', 'nsg-app', 'nope')).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'NotFound',
+    });
   });
 
   it('ends an accepted rule write Failed under the lro-fail fault, with the error in the status body', async () => {
     emu.setFaults('lro-fail=1');
     try {
       await expect(
-        client.securityRules.beginCreateOrUpdateAndWait('rg-net', 'nsg-app', 'doomed', {
-          protocol: 'Tcp', access: 'Allow', direction: 'Outbound', priority: 990, sourceAddressPrefix: '*', sourcePortRange: '*', destinationAddressPrefix: 'AzureCloud', destinationPortRange: '443',
-        }, { updateIntervalInMs: 10 }),
+        client.securityRules.beginCreateOrUpdateAndWait(
+          'rg-net',
+          'nsg-app',
+          'doomed',
+          {
+            protocol: 'Tcp',
+            access: 'Allow',
+            direction: 'Outbound',
+            priority: 990,
+            sourceAddressPrefix: '*',
+            sourcePortRange: '*',
+            destinationAddressPrefix: 'AzureCloud',
+            destinationPortRange: '443',
+          },
+          { updateIntervalInMs: 10 },
+        ),
       ).rejects.toThrow(/^The long-running operation has failed\. NetworkingInternalOperationError\./);
     } finally {
       emu.setFaults(undefined);
@@ -169,12 +292,21 @@ describe('network: NSGs and security rules', () => {
     expect(vnet.subnets?.[0]?.name).toBe('default');
     const subnet = await client.subnets.get('rg-net', 'vnet-app', 'default');
     expect(subnet.addressPrefix).toBe('10.0.1.0/24');
-    await expect(client.subnets.get('rg-net', 'vnet-app', 'nope')).rejects.toMatchObject({ statusCode: 404, code: 'NotFound' });
+    await expect(client.subnets.get('rg-net', 'vnet-app', 'nope')).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'NotFound',
+    });
     const nsgId = `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/networkSecurityGroups/nsg-spare`;
-    const updated = await client.subnets.beginCreateOrUpdateAndWait('rg-net', 'vnet-app', 'default', {
-      addressPrefix: '10.0.1.0/24',
-      networkSecurityGroup: { id: nsgId },
-    }, { updateIntervalInMs: 10 });
+    const updated = await client.subnets.beginCreateOrUpdateAndWait(
+      'rg-net',
+      'vnet-app',
+      'default',
+      {
+        addressPrefix: '10.0.1.0/24',
+        networkSecurityGroup: { id: nsgId },
+      },
+      { updateIntervalInMs: 10 },
+    );
     expect(updated.networkSecurityGroup?.id).toBe(nsgId);
     const nsg = await client.networkSecurityGroups.get('rg-net', 'nsg-spare');
     expect(nsg.subnets?.map((s) => s.id)).toEqual([`${vnetId}/subnets/default`]);

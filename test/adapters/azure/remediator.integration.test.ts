@@ -15,29 +15,47 @@ import type {
   TriggerBackupAction,
 } from '../../../src/core/model';
 import type { ActionResult } from '../../../src/ports';
-import { ROUTES, startEmulator, type RunningEmulator } from '../../../src/emulator';
-import { Router } from '../../../src/emulator/router';
+import { ROUTES, Router, startEmulator, type RunningEmulator } from '@backup-warden/emulator';
 import { REMEDIATOR_OPERATIONS } from '../../../src/adapters/azure/permissions';
 import { networkedVms, protectedItemRow, SUB_A, SUB_B, vaultIdOf, vaultRow, type Row } from './estate';
 
 // --- action builders -------------------------------------------------------------------------------
 
-function createVault(sub: string, name: string, opts: { rg?: string; location?: string; redundancy?: string } = {}): CreateVaultAction {
+function createVault(
+  sub: string,
+  name: string,
+  opts: { rg?: string; location?: string; redundancy?: string } = {},
+): CreateVaultAction {
   const rg = opts.rg ?? 'rg-backup-warden';
   return {
     kind: 'create-vault',
     target: vaultIdOf(sub, rg, name),
-    params: { location: opts.location ?? 'eastus', storageRedundancy: opts.redundancy ?? 'LocallyRedundant', resourceGroup: rg, name },
+    params: {
+      location: opts.location ?? 'eastus',
+      storageRedundancy: opts.redundancy ?? 'LocallyRedundant',
+      resourceGroup: rg,
+      name,
+    },
     resolves: [],
   };
 }
 
 function enableProtection(vmId: string, vaultId: string): EnableProtectionAction {
-  return { kind: 'enable-protection', target: vmId, params: { vaultId, policyId: `${vaultId}/backupPolicies/DefaultPolicy` }, resolves: [`vm-unprotected|${vmId.toLowerCase()}`] };
+  return {
+    kind: 'enable-protection',
+    target: vmId,
+    params: { vaultId, policyId: `${vaultId}/backupPolicies/DefaultPolicy` },
+    resolves: [`vm-unprotected|${vmId.toLowerCase()}`],
+  };
 }
 
 function triggerBackup(vmId: string, vaultId: string): TriggerBackupAction {
-  return { kind: 'trigger-backup', target: vmId, params: { vaultId, recoveryPointExpiryTimeInUTC: '2031-01-30T00:00:00.000Z' }, resolves: [] };
+  return {
+    kind: 'trigger-backup',
+    target: vmId,
+    params: { vaultId, recoveryPointExpiryTimeInUTC: '2031-01-30T00:00:00.000Z' },
+    resolves: [],
+  };
 }
 
 function storageRule(overrides: Partial<SecurityRuleParams> = {}): SecurityRuleParams {
@@ -70,13 +88,24 @@ function remediatorFor(emu: RunningEmulator, token = emu.token): AzureRemediator
     credential: new StaticTokenCredential(token),
     retryBounds: { baseDelayMs: 20, maxDelayMs: 200 },
   });
-  return new AzureRemediator({ clients, pollIntervalMs: 10, maxPollDelayMs: 50, retry: { baseDelayMs: 20, maxDelayMs: 200 } });
+  return new AzureRemediator({
+    clients,
+    pollIntervalMs: 10,
+    maxPollDelayMs: 50,
+    retry: { baseDelayMs: 20, maxDelayMs: 200 },
+  });
 }
 
 const start = (estate: Row[], extra: { faults?: string; seed?: number } = {}) =>
-  startEmulator({ estate, seed: extra.seed ?? 7, lroRetryAfterSeconds: 0, ...(extra.faults ? { faults: extra.faults } : {}) });
+  startEmulator({
+    estate,
+    seed: extra.seed ?? 7,
+    lroRetryAfterSeconds: 0,
+    ...(extra.faults ? { faults: extra.faults } : {}),
+  });
 
-const summary = (results: ActionResult[]) => results.map((r) => (r.status === 'failed' ? `failed:${r.error?.code ?? '?'}` : `${r.status}:${r.detail ?? ''}`));
+const summary = (results: ActionResult[]) =>
+  results.map((r) => (r.status === 'failed' ? `failed:${r.error?.code ?? '?'}` : `${r.status}:${r.detail ?? ''}`));
 
 function findRow(rows: Row[], id: string): Row | undefined {
   return rows.find((r) => String(r.id).toLowerCase() === id.toLowerCase());
@@ -90,7 +119,11 @@ function rulesOf(emu: RunningEmulator, nsgId: string): Row[] {
 
 function protectedItemsOf(emu: RunningEmulator, vaultId: string): Row[] {
   return emu.state().recoveryServicesResources.filter(
-    (r) => String(r.type) === 'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems' && String(r.id).toLowerCase().startsWith(vaultId.toLowerCase() + '/'),
+    (r) =>
+      String(r.type) === 'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems' &&
+      String(r.id)
+        .toLowerCase()
+        .startsWith(vaultId.toLowerCase() + '/'),
   );
 }
 
@@ -146,13 +179,24 @@ describe('AzureRemediator: create-vault, add-nsg-rule, enable-protection, trigge
     expect(vaultRowNow).toMatchObject({
       location: 'eastus',
       sku: { name: 'RS0', tier: 'Standard' },
-      properties: { publicNetworkAccess: 'Enabled', redundancySettings: { standardTierStorageRedundancy: 'LocallyRedundant', crossRegionRestore: 'Disabled' } },
+      properties: {
+        publicNetworkAccess: 'Enabled',
+        redundancySettings: { standardTierStorageRedundancy: 'LocallyRedundant', crossRegionRestore: 'Disabled' },
+      },
     });
-    expect(state.resourceContainers.some((r) => String(r.id).toLowerCase() === `/subscriptions/${SUB_A}/resourcegroups/rg-backup-warden`)).toBe(true);
+    expect(
+      state.resourceContainers.some(
+        (r) => String(r.id).toLowerCase() === `/subscriptions/${SUB_A}/resourcegroups/rg-backup-warden`,
+      ),
+    ).toBe(true);
     expect(rulesOf(emu, net.nsgId).map((r) => r.name)).toContain('AllowAzureBackupStorageOutbound');
     const items = protectedItemsOf(emu, vault.target);
     expect(items).toHaveLength(2);
-    for (const item of items) expect(item.properties).toMatchObject({ currentProtectionState: 'ProtectionConfigured', policyName: 'DefaultPolicy' });
+    for (const item of items)
+      expect(item.properties).toMatchObject({
+        currentProtectionState: 'ProtectionConfigured',
+        policyName: 'DefaultPolicy',
+      });
 
     // The backup flow ran in its order: vault done before discovery, discovery before the PUT, PUT before backup.
     const paths = state.operations.map((o) => `${o.method} ${o.path.split('?')[0]?.toLowerCase()}`);
@@ -169,7 +213,12 @@ describe('AzureRemediator: create-vault, add-nsg-rule, enable-protection, trigge
   it('skips what already exists on a second run and changes nothing', async () => {
     const writesBefore = emu.state().operations.filter((o) => o.method === 'PUT').length;
     const results = await remediatorFor(emu).execute(actions.filter((a) => a.kind !== 'trigger-backup'));
-    expect(summary(results)).toEqual(['skipped:already-exists', 'skipped:already-exists', 'skipped:already-protected', 'skipped:already-protected']);
+    expect(summary(results)).toEqual([
+      'skipped:already-exists',
+      'skipped:already-exists',
+      'skipped:already-protected',
+      'skipped:already-protected',
+    ]);
     expect(emu.state().operations.filter((o) => o.method === 'PUT').length).toBe(writesBefore);
   });
 
@@ -177,15 +226,28 @@ describe('AzureRemediator: create-vault, add-nsg-rule, enable-protection, trigge
     const before = emu.state().operations.length;
     const results = await remediatorFor(emu).execute([triggerBackup(vm1, vault.target)]);
     expect(summary(results)).toEqual(['skipped:in-progress']);
-    const posts = emu.state().operations.slice(before).filter((o) => o.method === 'POST' && /\/backup\?/.test(o.path));
+    const posts = emu
+      .state()
+      .operations.slice(before)
+      .filter((o) => o.method === 'POST' && /\/backup\?/.test(o.path));
     expect(posts).toHaveLength(1);
   });
 });
 
 describe('AzureRemediator: refusals and conflicts', () => {
-  const net = networkedVms({ sub: SUB_A, vmNames: ['vm-app-01', 'vm-app-02', 'vm-app-03'], withVault: { rg: 'rg-backup', name: 'rsv-existing' } });
+  const net = networkedVms({
+    sub: SUB_A,
+    vmNames: ['vm-app-01', 'vm-app-02', 'vm-app-03'],
+    withVault: { rg: 'rg-backup', name: 'rsv-existing' },
+  });
   const otherVaultId = vaultIdOf(SUB_A, 'rg-backup', 'rsv-other');
-  const westVm = networkedVms({ sub: SUB_A, vmNames: ['vm-west-01'], location: 'westeurope', rg: 'RG-West', net: 'west' });
+  const westVm = networkedVms({
+    sub: SUB_A,
+    vmNames: ['vm-west-01'],
+    location: 'westeurope',
+    rg: 'RG-West',
+    net: 'west',
+  });
   const [vmA, vmB, vmC] = net.vmIds as [string, string, string];
   const vaultId = net.vaultId as string;
   let emu: RunningEmulator;
@@ -219,7 +281,9 @@ describe('AzureRemediator: refusals and conflicts', () => {
 
   it('fails a same-named rule with other content (RuleNameConflict) and leaves it as it is', async () => {
     const before = rulesOf(emu, net.nsgId).find((r) => r.name === 'Deny_All_Outbound');
-    const results = await remediatorFor(emu).execute([addNsgRule(net.nsgId, storageRule({ name: 'Deny_All_Outbound', priority: 950 }))]);
+    const results = await remediatorFor(emu).execute([
+      addNsgRule(net.nsgId, storageRule({ name: 'Deny_All_Outbound', priority: 950 })),
+    ]);
     expect(summary(results)).toEqual(['failed:RuleNameConflict']);
     expect(rulesOf(emu, net.nsgId).find((r) => r.name === 'Deny_All_Outbound')).toEqual(before);
   });
@@ -230,7 +294,9 @@ describe('AzureRemediator: refusals and conflicts', () => {
       createVault(SUB_A, 'rsv-existing', { rg: 'rg-backup', location: 'westeurope' }),
     ]);
     expect(summary(results)).toEqual(['skipped:already-exists', 'failed:VaultExistsInAnotherLocation']);
-    expect(emu.state().operations.filter((o) => o.method === 'PUT' && /vaults\/rsv-existing/i.test(o.path))).toHaveLength(0);
+    expect(
+      emu.state().operations.filter((o) => o.method === 'PUT' && /vaults\/rsv-existing/i.test(o.path)),
+    ).toHaveLength(0);
   });
 
   it('creates two vaults of one subscription in one new resource group concurrently (the group is created once)', async () => {
@@ -238,14 +304,22 @@ describe('AzureRemediator: refusals and conflicts', () => {
     const westeurope = createVault(SUB_B, 'rsv-race-westeurope', { rg: 'rg-race', location: 'westeurope' });
     const results = await remediatorFor(emu).execute([eastus, westeurope]);
     expect(summary(results).sort()).toEqual(['succeeded:created', 'succeeded:created-with-resource-group']);
-    const groupPuts = emu.state().operations.filter((o) => o.method === 'PUT' && /\/resourcegroups\/rg-race\?/i.test(o.path));
+    const groupPuts = emu
+      .state()
+      .operations.filter((o) => o.method === 'PUT' && /\/resourcegroups\/rg-race\?/i.test(o.path));
     expect(groupPuts).toHaveLength(1);
   });
 
   it('creates a vault in an existing resource group without writing the group', async () => {
     const results = await remediatorFor(emu).execute([createVault(SUB_A, 'rsv-in-rg-net', { rg: 'rg-net' })]);
     expect(summary(results)).toEqual(['succeeded:created']);
-    expect(emu.state().operations.filter((o) => o.method === 'PUT' && /^\/subscriptions\/[^/]+\/resourcegroups\/rg-net\?/i.test(o.path))).toHaveLength(0);
+    expect(
+      emu
+        .state()
+        .operations.filter(
+          (o) => o.method === 'PUT' && /^\/subscriptions\/[^/]+\/resourcegroups\/rg-net\?/i.test(o.path),
+        ),
+    ).toHaveLength(0);
   });
 
   it('skips dependants of a failed action, and serialises rules on one NSG', async () => {
@@ -279,20 +353,34 @@ describe('AzureRemediator: refusals and conflicts', () => {
 
 describe('AzureRemediator under a fault mix (429=0.1,500=0.05,conflict=0.1,lro-fail=0.1)', () => {
   const app = networkedVms({ sub: SUB_A, vmNames: ['vm-app-01', 'vm-app-02', 'vm-app-03', 'vm-app-04'], net: 'app' });
-  const data = networkedVms({ sub: SUB_A, vmNames: ['vm-db-01', 'vm-db-02', 'vm-db-03', 'vm-db-04'], net: 'data', rg: 'RG-Data' });
+  const data = networkedVms({
+    sub: SUB_A,
+    vmNames: ['vm-db-01', 'vm-db-02', 'vm-db-03', 'vm-db-04'],
+    net: 'data',
+    rg: 'RG-Data',
+  });
   const vault = createVault(SUB_A, 'rsv-warden-eastus');
   const vms = [...app.vmIds, ...data.vmIds];
   const actions: Action[] = [
     vault,
     addNsgRule(app.nsgId),
-    addNsgRule(app.nsgId, storageRule({ name: 'AllowAzureBackupStorage80', destinationPortRanges: ['80'], priority: 901 })),
+    addNsgRule(
+      app.nsgId,
+      storageRule({ name: 'AllowAzureBackupStorage80', destinationPortRanges: ['80'], priority: 901 }),
+    ),
     addNsgRule(data.nsgId),
-    addNsgRule(data.nsgId, storageRule({ name: 'AllowAzureBackupStorage80', destinationPortRanges: ['80'], priority: 901 })),
+    addNsgRule(
+      data.nsgId,
+      storageRule({ name: 'AllowAzureBackupStorage80', destinationPortRanges: ['80'], priority: 901 }),
+    ),
     ...vms.flatMap((vm) => [enableProtection(vm, vault.target), triggerBackup(vm, vault.target)]),
   ];
   let emu: RunningEmulator;
   beforeAll(async () => {
-    emu = await start([...app.rows, ...data.rows], { faults: '429=0.1,500=0.05,conflict=0.1,lro-fail=0.1', seed: 20250101 });
+    emu = await start([...app.rows, ...data.rows], {
+      faults: '429=0.1,500=0.05,conflict=0.1,lro-fail=0.1',
+      seed: 20250101,
+    });
   });
   afterAll(() => emu?.stop());
 
@@ -319,7 +407,11 @@ describe('AzureRemediator under a fault mix (429=0.1,500=0.05,conflict=0.1,lro-f
 
     expect(actionsUsed(emu).filter((a) => !declared.has(a.toLowerCase()))).toEqual([]);
     const items = protectedItemsOf(emu, vault.target);
-    expect(items.filter((i) => (i.properties as { currentProtectionState?: string }).currentProtectionState === 'ProtectionConfigured')).toHaveLength(vms.length);
+    expect(
+      items.filter(
+        (i) => (i.properties as { currentProtectionState?: string }).currentProtectionState === 'ProtectionConfigured',
+      ),
+    ).toHaveLength(vms.length);
     for (const nsg of [app.nsgId, data.nsgId]) {
       const names = rulesOf(emu, nsg).map((r) => r.name);
       expect(names).toEqual(expect.arrayContaining(['AllowAzureBackupStorageOutbound', 'AllowAzureBackupStorage80']));
@@ -357,7 +449,10 @@ describe('AzureRemediator with a token scoped to one subscription', () => {
       'skipped:dependency-failed',
     ]);
     expect(results[1]?.error?.statusCode).toBe(403);
-    expect(results[3]?.error).toMatchObject({ statusCode: 403, message: expect.stringContaining('Microsoft.Network/networkSecurityGroups') });
+    expect(results[3]?.error).toMatchObject({
+      statusCode: 403,
+      message: expect.stringContaining('Microsoft.Network/networkSecurityGroups'),
+    });
     expect(rulesOf(emu, b.nsgId).map((r) => r.name)).not.toContain('AllowAzureBackupStorageOutbound');
   });
 });

@@ -5,16 +5,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAzureClients } from '../../../src/adapters/azure/clients';
 import { StaticTokenCredential } from '../../../src/adapters/azure/credential';
-import { protectedItemsOfVmsIn, ResourceGraphInventory, ResourceGraphQueryError, type ResourceGraphEvent } from '../../../src/adapters/azure/resourceGraph';
+import {
+  protectedItemsOfVmsIn,
+  ResourceGraphInventory,
+  ResourceGraphQueryError,
+  type ResourceGraphEvent,
+} from '../../../src/adapters/azure/resourceGraph';
 import { assess } from '../../../src/core/engine';
 import { DEFAULT_ENGINE_CONFIG } from '../../../src/core/engine-config';
-import { startEmulator, type RunningEmulator } from '../../../src/emulator';
+import { startEmulator, type RunningEmulator } from '@backup-warden/emulator';
 import { guid, manyVms, networkedVms, protectedItemRow, SUB_A, SUB_B, vaultIdOf, vaultRow } from './estate';
 
 type Events = ResourceGraphEvent[];
 
 /** An inventory on real SDK clients for this emulator, with a fresh token (a fresh Resource Graph quota). */
-function inventoryFor(emu: RunningEmulator, opts: { pageSize?: number; token?: string } = {}): { inventory: ResourceGraphInventory; events: Events } {
+function inventoryFor(
+  emu: RunningEmulator,
+  opts: { pageSize?: number; token?: string } = {},
+): { inventory: ResourceGraphInventory; events: Events } {
   const clients = createAzureClients({
     armEndpoint: emu.endpoint,
     caCert: emu.caCert,
@@ -32,9 +40,14 @@ function inventoryFor(emu: RunningEmulator, opts: { pageSize?: number; token?: s
 }
 
 const graphRequests = (emu: RunningEmulator) =>
-  emu.state().operations.filter((o) => o.method === 'POST' && o.path.toLowerCase().startsWith('/providers/microsoft.resourcegraph/resources'));
+  emu
+    .state()
+    .operations.filter(
+      (o) => o.method === 'POST' && o.path.toLowerCase().startsWith('/providers/microsoft.resourcegraph/resources'),
+    );
 
-const VM_QUERY = "Resources | where type =~ 'microsoft.compute/virtualmachines' | project id, name, location, subscriptionId, properties | order by id asc";
+const VM_QUERY =
+  "Resources | where type =~ 'microsoft.compute/virtualmachines' | project id, name, location, subscriptionId, properties | order by id asc";
 
 describe('ResourceGraphInventory paging (2,500 VM rows)', () => {
   let emu: RunningEmulator;
@@ -66,7 +79,12 @@ describe('ResourceGraphInventory paging (2,500 VM rows)', () => {
     const rows = await inventory.fetchRows({ subscriptions: [], managementGroups: [] });
     expect(rows).toHaveLength(2500);
     const queried = new Set(events.filter((e) => e.kind === 'page').map((e) => e.query));
-    expect([...queried].sort()).toEqual(inventory.queries().map((q) => q.name).sort());
+    expect([...queried].sort()).toEqual(
+      inventory
+        .queries()
+        .map((q) => q.name)
+        .sort(),
+    );
     expect(events.find((e) => e.kind === 'page' && e.query === 'virtual-machines')).toMatchObject({ scope: 'tenant' });
   });
 
@@ -118,14 +136,19 @@ describe('ResourceGraphInventory errors', () => {
     const before = graphRequests(emu).length;
     const { inventory } = inventoryFor(emu);
     const bad = "Resources\n| where type =~ 'microsoft.compute/virtualmachines'\n| projekt id, name";
-    const err = await inventory.runQuery(bad, { subscriptions: [SUB_A], managementGroups: [] }).catch((e: unknown) => e);
+    const err = await inventory
+      .runQuery(bad, { subscriptions: [SUB_A], managementGroups: [] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResourceGraphQueryError);
     const q = err as ResourceGraphQueryError;
     expect(q.queryName).toBe('adhoc');
     expect(q.info).toMatchObject({ code: 'InvalidQuery', statusCode: 400 });
     expect(q.details.map((d) => d.code)).toContain('InvalidQuery');
     expect(q.parserFailures.length).toBeGreaterThanOrEqual(1);
-    expect(q.parserFailures[0]).toMatchObject({ line: expect.any(Number), characterPositionInLine: expect.any(Number) });
+    expect(q.parserFailures[0]).toMatchObject({
+      line: expect.any(Number),
+      characterPositionInLine: expect.any(Number),
+    });
     expect(q.parserFailures[0]?.line).toBe(3);
     expect(graphRequests(emu).slice(before)).toHaveLength(1);
   });
@@ -143,8 +166,15 @@ describe('ResourceGraphInventory errors', () => {
   });
 
   it('names the query file whose KQL Resource Graph rejects', async () => {
-    const clients = createAzureClients({ armEndpoint: emu.endpoint, caCert: emu.caCert, credential: new StaticTokenCredential(emu.issueToken()) });
-    const inventory = new ResourceGraphInventory({ clients, queries: [{ name: 'broken', kql: 'Resources | where (' }] });
+    const clients = createAzureClients({
+      armEndpoint: emu.endpoint,
+      caCert: emu.caCert,
+      credential: new StaticTokenCredential(emu.issueToken()),
+    });
+    const inventory = new ResourceGraphInventory({
+      clients,
+      queries: [{ name: 'broken', kql: 'Resources | where (' }],
+    });
     await expect(inventory.fetchRows({ subscriptions: [], managementGroups: [] })).rejects.toMatchObject({
       name: 'ResourceGraphQueryError',
       queryName: 'broken',
@@ -171,10 +201,13 @@ describe('ResourceGraphInventory scope', () => {
   it('batches more than 300 subscriptions into requests of at most 300', async () => {
     const before = graphRequests(emu).length;
     const { inventory, events } = inventoryFor(emu);
-    const rows = await inventory.runQuery("Resources | where type =~ 'microsoft.recoveryservices/vaults' | project id, subscriptionId | order by id asc", {
-      subscriptions,
-      managementGroups: [],
-    });
+    const rows = await inventory.runQuery(
+      "Resources | where type =~ 'microsoft.recoveryservices/vaults' | project id, subscriptionId | order by id asc",
+      {
+        subscriptions,
+        managementGroups: [],
+      },
+    );
     expect(rows).toHaveLength(650);
     expect(graphRequests(emu).slice(before)).toHaveLength(3);
     const batches = events.filter((e) => e.kind === 'page').map((e) => (e.kind === 'page' ? [e.batch, e.rows] : []));
@@ -214,19 +247,30 @@ describe('ResourceGraphInventory: protection across subscriptions', () => {
   let emu: RunningEmulator;
   beforeAll(async () => {
     emu = await startEmulator({
-      estate: [...net.rows, vaultRow({ sub: SUB_B, rg: 'rg-central-backup', name: 'rsv-central' }), protectedItemRow({ vaultId: vaultB, vmId: net.vmIds[0] as string })],
+      estate: [
+        ...net.rows,
+        vaultRow({ sub: SUB_B, rg: 'rg-central-backup', name: 'rsv-central' }),
+        protectedItemRow({ vaultId: vaultB, vmId: net.vmIds[0] as string }),
+      ],
       seed: 3,
     });
   });
   afterAll(() => emu?.stop());
 
-  it('looks up the protected items of the scope\'s VMs tenant-wide, so a vault in another subscription counts', async () => {
+  it("looks up the protected items of the scope's VMs tenant-wide, so a vault in another subscription counts", async () => {
     const { inventory } = inventoryFor(emu);
-    const rows = (await inventory.fetchRows({ subscriptions: [SUB_A], managementGroups: [] })) as { id: string; type: string }[];
-    const items = rows.filter((r) => r.type === 'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems');
+    const rows = (await inventory.fetchRows({ subscriptions: [SUB_A], managementGroups: [] })) as {
+      id: string;
+      type: string;
+    }[];
+    const items = rows.filter(
+      (r) => r.type === 'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems',
+    );
     expect(items.map((r) => r.id.toLowerCase().startsWith(vaultB.toLowerCase()))).toEqual([true]);
     const { report } = assess(rows, DEFAULT_ENGINE_CONFIG, new Date('2026-12-01T00:00:00Z'));
-    expect(report.findings.filter((f) => f.ruleId === 'vm-unprotected').map((f) => f.resourceId)).toEqual([net.vmIds[1]]);
+    expect(report.findings.filter((f) => f.ruleId === 'vm-unprotected').map((f) => f.resourceId)).toEqual([
+      net.vmIds[1],
+    ]);
     // Scoped to SUB_B alone, the item is still found, once, and is not an orphan (its VM's subscription is not in scope).
     const bRows = (await inventory.fetchRows({ subscriptions: [SUB_B], managementGroups: [] })) as { type: string }[];
     expect(bRows.filter((r) => r.type.endsWith('/protecteditems'))).toHaveLength(1);

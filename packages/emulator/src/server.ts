@@ -51,7 +51,11 @@ function authFailure(req: IncomingMessage, engine: Engine): ArmError | Principal
   }
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!m || m[1] === undefined) {
-    return new ArmError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is provided in an invalid format.");
+    return new ArmError(
+      401,
+      'AuthenticationFailed',
+      "Authentication failed. The 'Authorization' header is provided in an invalid format.",
+    );
   }
   const principal = engine.tokens.lookup(m[1]);
   if (!principal) return new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
@@ -62,13 +66,19 @@ function faultError(fault: ErrorFault, route: Route, ctxPath: string, correlatio
   switch (fault) {
     case '429':
       return route.family === 'graph'
-        ? new ArmError(429, 'RateLimiting', supportMessage(correlationId, engine.isoNow()), [
-            {
-              code: 'RateLimiting',
-              message:
-                'Client application has been throttled and should not attempt to repeat the request until an amount of time has elapsed. Please see https://aka.ms/resourcegraph-throttling for help.',
-            },
-          ], { 'Retry-After': '1' })
+        ? new ArmError(
+            429,
+            'RateLimiting',
+            supportMessage(correlationId, engine.isoNow()),
+            [
+              {
+                code: 'RateLimiting',
+                message:
+                  'Client application has been throttled and should not attempt to repeat the request until an amount of time has elapsed. Please see https://aka.ms/resourcegraph-throttling for help.',
+              },
+            ],
+            { 'Retry-After': '1' },
+          )
         : new ArmError(
             429,
             'TooManyRequests',
@@ -77,9 +87,19 @@ function faultError(fault: ErrorFault, route: Route, ctxPath: string, correlatio
             { 'Retry-After': '1' },
           );
     case '500':
-      return new ArmError(500, 'InternalServerError', `Encountered internal server error. Diagnostic information: timestamp '${engine.isoNow()}', correlationId '${correlationId}'.`);
+      return new ArmError(
+        500,
+        'InternalServerError',
+        `Encountered internal server error. Diagnostic information: timestamp '${engine.isoNow()}', correlationId '${correlationId}'.`,
+      );
     case '503':
-      return new ArmError(503, 'ServiceUnavailable', 'The service is temporarily unavailable. Please retry the request.', undefined, { 'Retry-After': '1' });
+      return new ArmError(
+        503,
+        'ServiceUnavailable',
+        'The service is temporarily unavailable. Please retry the request.',
+        undefined,
+        { 'Retry-After': '1' },
+      );
     case 'conflict':
       return new ArmError(
         409,
@@ -93,7 +113,8 @@ function faultError(fault: ErrorFault, route: Route, ctxPath: string, correlatio
 export async function handle(engine: Engine, router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = randomUUID();
   const clientCorrelation = req.headers['x-ms-correlation-request-id'];
-  const correlationId = typeof clientCorrelation === 'string' && clientCorrelation.length > 0 ? clientCorrelation : requestId;
+  const correlationId =
+    typeof clientCorrelation === 'string' && clientCorrelation.length > 0 ? clientCorrelation : requestId;
   const headers: Record<string, string> = {
     'x-ms-request-id': requestId,
     'x-ms-correlation-request-id': correlationId,
@@ -130,11 +151,16 @@ export async function handle(engine: Engine, router: Router, req: IncomingMessag
     const match = router.match(method, url.pathname);
     const route = match.route;
     if (!route) {
-      if (match.pathKnown) throw new ArmError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
+      if (match.pathKnown)
+        throw new ArmError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
       const parts = parseArmId(url.pathname);
       if (parts.provider) {
         const type = [parts.provider, ...parts.types.map(([t]) => t)].join('/');
-        throw new ArmError(404, 'InvalidResourceType', `The resource type '${type}' could not be found in the namespace '${parts.provider}' for api version '${url.searchParams.get('api-version') ?? ''}'.`);
+        throw new ArmError(
+          404,
+          'InvalidResourceType',
+          `The resource type '${type}' could not be found in the namespace '${parts.provider}' for api version '${url.searchParams.get('api-version') ?? ''}'.`,
+        );
       }
       throw new ArmError(404, 'NotFound', `The requested path '${url.pathname}' is not served by the emulator.`);
     }
@@ -148,13 +174,19 @@ export async function handle(engine: Engine, router: Router, req: IncomingMessag
       headers['x-ms-user-quota-resets-after'] = formatHms(q.resetsAfterMs);
       if (!q.ok) {
         engine.counters.throttled += 1;
-        throw new ArmError(429, 'RateLimiting', supportMessage(correlationId, engine.isoNow()), [
-          {
-            code: 'RateLimiting',
-            message:
-              'Client application has been throttled and should not attempt to repeat the request until an amount of time has elapsed. Please see https://aka.ms/resourcegraph-throttling for help.',
-          },
-        ], { 'Retry-After': String(Math.max(1, Math.ceil(q.resetsAfterMs / 1000))) });
+        throw new ArmError(
+          429,
+          'RateLimiting',
+          supportMessage(correlationId, engine.isoNow()),
+          [
+            {
+              code: 'RateLimiting',
+              message:
+                'Client application has been throttled and should not attempt to repeat the request until an amount of time has elapsed. Please see https://aka.ms/resourcegraph-throttling for help.',
+            },
+          ],
+          { 'Retry-After': String(Math.max(1, Math.ceil(q.resetsAfterMs / 1000))) },
+        );
       }
     } else {
       const sub = parseArmId(url.pathname).subscriptionId;
@@ -177,7 +209,11 @@ export async function handle(engine: Engine, router: Router, req: IncomingMessag
 
     const apiVersion = url.searchParams.get('api-version');
     if (!apiVersion) {
-      throw new ArmError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+      throw new ArmError(
+        400,
+        'MissingApiVersionParameter',
+        'The api-version query parameter (?api-version=) is required for all requests.',
+      );
     }
     if (!route.apiVersions.includes(apiVersion)) {
       throw new ArmError(
@@ -197,7 +233,8 @@ export async function handle(engine: Engine, router: Router, req: IncomingMessag
 
     // A conflict (AnotherOperationInProgress) only meets writes that change a resource: not a Resource
     // Graph query, and not backupStatus, which are POSTs that only read.
-    const conflictEligible = isWrite && route.family !== 'graph' && !route.action.toLowerCase().endsWith('/backupstatus/action');
+    const conflictEligible =
+      isWrite && route.family !== 'graph' && !route.action.toLowerCase().endsWith('/backupstatus/action');
     const decision = engine.faults.decide(conflictEligible);
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     if (decision.fault) {
@@ -242,7 +279,13 @@ export async function handle(engine: Engine, router: Router, req: IncomingMessag
   } finally {
     engine.counters.byStatus[String(status)] = (engine.counters.byStatus[String(status)] ?? 0) + 1;
     if (url.pathname !== STATE_PATH) {
-      engine.log.push({ method, path: url.pathname + url.search, status, ...(code ? { code } : {}), at: engine.isoNow() });
+      engine.log.push({
+        method,
+        path: url.pathname + url.search,
+        status,
+        ...(code ? { code } : {}),
+        at: engine.isoNow(),
+      });
     }
     const text = body === undefined || status === 204 || method === 'HEAD' ? '' : JSON.stringify(body);
     if (text.length > 0) headers['Content-Type'] = 'application/json; charset=utf-8';

@@ -331,7 +331,10 @@ function evalTabular(t: Tabular, env: Env): Table {
       return table;
     }
     case 'union':
-      return union(t.sources.map((s) => evalTabular(s, env)), t.unionKind);
+      return union(
+        t.sources.map((s) => evalTabular(s, env)),
+        t.unionKind,
+      );
     case 'pipe':
       return apply(evalTabular(t.source, env), t.operator, env);
   }
@@ -369,7 +372,10 @@ function apply(input: Table, op: Operator, env: Env): Table {
         }
       });
       const keep = op.op === 'project-keep';
-      return select(input, input.columns.filter((c) => matchers.some((m) => m.test(c)) === keep));
+      return select(
+        input,
+        input.columns.filter((c) => matchers.some((m) => m.test(c)) === keep),
+      );
     }
     case 'project-rename':
       return rename(input, op.pairs, env);
@@ -412,7 +418,10 @@ function scope(env: Env, table: Table): Scope {
 }
 
 function wildcard(pattern: string): RegExp {
-  const escaped = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const escaped = pattern
+    .split('*')
+    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${escaped}$`);
 }
 
@@ -480,7 +489,8 @@ function extend(input: Table, items: NamedScalar[], env: Env): Table {
 function rename(input: Table, pairs: { to: string; from: string; at: SourceSpan }[], env: Env): Table {
   const map = new Map<string, string>();
   for (const p of pairs) {
-    if (!input.columns.includes(p.from)) throw invalidQuery(env.text, 'SemanticError', `Failed to resolve column '${p.from}'`, p.at);
+    if (!input.columns.includes(p.from))
+      throw invalidQuery(env.text, 'SemanticError', `Failed to resolve column '${p.from}'`, p.at);
     map.set(p.from, p.to);
   }
   const renamedTargets = new Set(map.values());
@@ -561,7 +571,14 @@ function summarize(input: Table, aggregates: Aggregate[], by: NamedScalar[], env
           columns.push({ name, fn: compile(rc.expr, sc) });
         }
       }
-      compiled.push({ agg, args, row: { sign: agg.fn === 'arg_max' ? 1 : -1, columns: [{ name: valueName, fn: args[0] ?? (() => null) }, ...columns] } });
+      compiled.push({
+        agg,
+        args,
+        row: {
+          sign: agg.fn === 'arg_max' ? 1 : -1,
+          columns: [{ name: valueName, fn: args[0] ?? (() => null) }, ...columns],
+        },
+      });
     } else {
       const name = agg.explicitName ?? uniqueName(agg.inferredName, taken);
       if (taken.has(name)) throw duplicateColumn(env, name, agg.at);
@@ -573,7 +590,9 @@ function summarize(input: Table, aggregates: Aggregate[], by: NamedScalar[], env
 
   const newGroup = (byValues: unknown[]): Group => ({
     byValues,
-    states: compiled.map((c) => (c.row ? { add: () => undefined, result: () => null } : (AGGREGATES[c.agg.fn] as () => AggState)())),
+    states: compiled.map((c) =>
+      c.row ? { add: () => undefined, result: () => null } : (AGGREGATES[c.agg.fn] as () => AggState)(),
+    ),
     best: compiled.map(() => ({ value: null, row: null })),
   });
   const groups = new Map<string, Group>();
@@ -715,13 +734,29 @@ function joinKey(r: Row, columns: string[]): string | null {
   return key;
 }
 
-function join(left: Table, right: Table, kind: Extract<Operator, { op: 'join' }>['kind'], on: JoinCondition[], env: Env): Table {
+function join(
+  left: Table,
+  right: Table,
+  kind: Extract<Operator, { op: 'join' }>['kind'],
+  on: JoinCondition[],
+  env: Env,
+): Table {
   for (const c of on) {
     if (!left.columns.includes(c.left)) {
-      throw invalidQuery(env.text, 'SemanticError', `join: failed to resolve column '${c.left}' on the left side`, c.at);
+      throw invalidQuery(
+        env.text,
+        'SemanticError',
+        `join: failed to resolve column '${c.left}' on the left side`,
+        c.at,
+      );
     }
     if (!right.columns.includes(c.right)) {
-      throw invalidQuery(env.text, 'SemanticError', `join: failed to resolve column '${c.right}' on the right side`, c.at);
+      throw invalidQuery(
+        env.text,
+        'SemanticError',
+        `join: failed to resolve column '${c.right}' on the right side`,
+        c.at,
+      );
     }
   }
   const leftKeys = on.map((c) => c.left);

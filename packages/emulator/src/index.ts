@@ -19,7 +19,7 @@ import { vaultRoutes } from './routes/vaults';
 import { listen, stateDocument } from './server';
 import type { ArmLimits } from './throttle';
 
-export { parseFaultSpec };
+export { parseFaultSpec, Router };
 export type { FaultSpec, ArmLimits };
 
 /** How to start the emulator. */
@@ -86,7 +86,14 @@ export interface RunningEmulator {
 }
 
 /** Every route the emulator serves. */
-export const ROUTES = [...resourceGraphRoutes, ...resourceRoutes, ...computeRoutes, ...networkRoutes, ...vaultRoutes, ...backupRoutes];
+export const ROUTES = [
+  ...resourceGraphRoutes,
+  ...resourceRoutes,
+  ...computeRoutes,
+  ...networkRoutes,
+  ...vaultRoutes,
+  ...backupRoutes,
+];
 
 /** Starts the emulator and resolves once it listens. */
 export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmulator> {

@@ -46,7 +46,7 @@ export interface ArmLimits {
   writePerSecond: number;
 }
 
-/** The default ARM limits (azure-facts §4.8). */
+/** The default ARM limits (docs/azure-facts.md §4.8). */
 export const DEFAULT_ARM_LIMITS: ArmLimits = { readBurst: 250, readPerSecond: 25, writeBurst: 200, writePerSecond: 10 };
 
 /** ARM's per-subscription, per-principal buckets. */

@@ -41,7 +41,14 @@ export function tableSpellings(root: KElement, tableNames: readonly string[]): M
 }
 
 /** Operators that legitimately start a query without an input table. */
-const QUERY_STARTERS = new Set(['UnionOperator', 'PrintOperator', 'RangeOperator', 'EvaluateOperator', 'SearchOperator', 'FindOperator']);
+const QUERY_STARTERS = new Set([
+  'UnionOperator',
+  'PrintOperator',
+  'RangeOperator',
+  'EvaluateOperator',
+  'SearchOperator',
+  'FindOperator',
+]);
 
 /**
  * Where the main query starts with an operator instead of a table (`where type == ...`), which
@@ -66,7 +73,10 @@ function globalsFor(schemas: readonly TableSchema[]): unknown {
     (s) =>
       new Symbols.TableSymbol.$ctor4(
         s.name,
-        s.columns.map((c) => new Symbols.ColumnSymbol(c.name, Symbols.ScalarTypes[SCALAR_TYPE_NAMES[c.type]], null, null, null, null)),
+        s.columns.map(
+          (c) =>
+            new Symbols.ColumnSymbol(c.name, Symbols.ScalarTypes[SCALAR_TYPE_NAMES[c.type]], null, null, null, null),
+        ),
       ),
   );
   return GlobalState.Default.WithDatabase(new Symbols.DatabaseSymbol.$ctor3('emulator', null, tables, false));

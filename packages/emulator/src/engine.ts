@@ -71,8 +71,11 @@ export class Engine {
 
   constructor(config: EngineConfig) {
     this.ids = new Prng(config.seed);
-    this.store = new Store(config.estate, config.indexingDelayMs, () => this.now(), (vaultId, name) =>
-      defaultPolicy(vaultId, name),
+    this.store = new Store(
+      config.estate,
+      config.indexingDelayMs,
+      () => this.now(),
+      (vaultId, name) => defaultPolicy(vaultId, name),
     );
     this.ops = new OperationRegistry(() => this.now(), config.lroAutoCompleteMs);
     this.tokens = new TokenRegistry(config.seed);

@@ -61,8 +61,14 @@ export function invalidQuery(query: string, code: string, message: string, at?: 
 }
 
 /** A construct that Kusto knows but this emulator does not implement. */
-export function unsupported(query: string, what: 'operator' | 'function' | 'syntax', token: string, at?: SourceSpan): KqlError {
-  const code = what === 'operator' ? 'UnsupportedOperator' : what === 'function' ? 'UnsupportedFunction' : 'UnsupportedSyntax';
+export function unsupported(
+  query: string,
+  what: 'operator' | 'function' | 'syntax',
+  token: string,
+  at?: SourceSpan,
+): KqlError {
+  const code =
+    what === 'operator' ? 'UnsupportedOperator' : what === 'function' ? 'UnsupportedFunction' : 'UnsupportedSyntax';
   const message = `${what} '${token}' is not supported by the emulator`;
   const detail: KqlErrorDetail = { code, message, token };
   if (at) Object.assign(detail, lineAndColumn(query, at.start));

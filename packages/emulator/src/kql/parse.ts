@@ -156,11 +156,43 @@ const FIRST_ARGUMENT = 7;
 const ONLY_ARGUMENT = 8;
 
 const BINARY_OPERATORS = new Set([
-  'and', 'or', '==', '!=', '<>', '=~', '!~', '<', '<=', '>', '>=', '+', '-', '*', '/', '%',
-  'has', '!has', 'has_cs', '!has_cs', 'hasprefix', '!hasprefix', 'hassuffix', '!hassuffix',
-  'contains', '!contains', 'contains_cs', '!contains_cs',
-  'startswith', '!startswith', 'startswith_cs', '!startswith_cs',
-  'endswith', '!endswith', 'endswith_cs', '!endswith_cs', 'matches regex',
+  'and',
+  'or',
+  '==',
+  '!=',
+  '<>',
+  '=~',
+  '!~',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  'has',
+  '!has',
+  'has_cs',
+  '!has_cs',
+  'hasprefix',
+  '!hasprefix',
+  'hassuffix',
+  '!hassuffix',
+  'contains',
+  '!contains',
+  'contains_cs',
+  '!contains_cs',
+  'startswith',
+  '!startswith',
+  'startswith_cs',
+  '!startswith_cs',
+  'endswith',
+  '!endswith',
+  'endswith_cs',
+  '!endswith_cs',
+  'matches regex',
 ]);
 
 const LEGACY_OPERATORS: Record<string, string> = {
@@ -294,7 +326,12 @@ class Converter {
         if (cls.endsWith('Operator')) {
           const operator = this.operator(e);
           if (!leading) {
-            throw invalidQuery(this.text, 'SemanticError', 'The operator cannot be the first operator in a query.', this.span(e));
+            throw invalidQuery(
+              this.text,
+              'SemanticError',
+              'The operator cannot be the first operator in a query.',
+              this.span(e),
+            );
           }
           return { kind: 'pipe', source: { kind: 'implicit', at: this.span(e) }, operator, at: this.span(e) };
         }
@@ -333,21 +370,25 @@ class Converter {
           return this.nameOf(x);
         });
         const at = items.map((x) => this.span(x));
-        return cls === 'ProjectAwayOperator' ? { op: 'project-away', patterns, at } : { op: 'project-keep', patterns, at };
+        return cls === 'ProjectAwayOperator'
+          ? { op: 'project-away', patterns, at }
+          : { op: 'project-keep', patterns, at };
       }
       case 'ProjectRenameOperator':
         return {
           op: 'project-rename',
           pairs: listItems(prop(e, 'Expressions')).map((x) => {
             const from = prop(x, 'Expression');
-            if (classOf(x) !== 'SimpleNamedExpression' || !from || classOf(from) !== 'NameReference') throw this.unsupportedSyntax(x);
+            if (classOf(x) !== 'SimpleNamedExpression' || !from || classOf(from) !== 'NameReference')
+              throw this.unsupportedSyntax(x);
             return { to: this.nameOf(prop(x, 'Name')), from: this.nameOf(from), at: this.span(from) };
           }),
         };
       case 'SummarizeOperator': {
         this.params(e, []);
         const byClause = prop(e, 'ByClause');
-        if (byClause && prop(byClause, 'BinClause')) throw this.unsupportedSyntax(this.need(prop(byClause, 'BinClause'), e), 'bin=');
+        if (byClause && prop(byClause, 'BinClause'))
+          throw this.unsupportedSyntax(this.need(prop(byClause, 'BinClause'), e), 'bin=');
         return {
           op: 'summarize',
           aggregates: listItems(prop(e, 'Aggregates')).map((x) => this.aggregate(x)),
@@ -370,7 +411,8 @@ class Converter {
       case 'DistinctOperator': {
         this.params(e, []);
         const items = listItems(prop(e, 'Expressions'));
-        if (items.length === 1 && items[0] && classOf(items[0]) === 'StarExpression') return { op: 'distinct', items: 'all' };
+        if (items.length === 1 && items[0] && classOf(items[0]) === 'StarExpression')
+          return { op: 'distinct', items: 'all' };
         return { op: 'distinct', items: items.map((x) => this.named(x)) };
       }
       case 'CountOperator': {
@@ -439,7 +481,12 @@ class Converter {
       const k = JOIN_KINDS[p.value];
       if (!k) {
         const expected = Object.keys(JOIN_KINDS).join(', ');
-        throw invalidQuery(this.text, 'SemanticError', `Unknown join kind '${p.value}'. Expected one of: ${expected}`, p.at);
+        throw invalidQuery(
+          this.text,
+          'SemanticError',
+          `Unknown join kind '${p.value}'. Expected one of: ${expected}`,
+          p.at,
+        );
       }
       kind = k;
     }
@@ -537,8 +584,16 @@ class Converter {
     if (ROW_AGGREGATES.has(fn)) {
       const [first, ...rest] = argNodes;
       if (!first) throw invalidQuery(this.text, 'SemanticError', `${fn}() needs an argument.`, at);
-      const rowColumns: (NamedScalar | '*')[] = rest.map((x) => (classOf(x) === 'StarExpression' ? '*' : this.named(x)));
-      const agg: Aggregate = { fn, args: [this.scalar(first)], inferredName: this.inferName(first) ?? '', at, rowColumns };
+      const rowColumns: (NamedScalar | '*')[] = rest.map((x) =>
+        classOf(x) === 'StarExpression' ? '*' : this.named(x),
+      );
+      const agg: Aggregate = {
+        fn,
+        args: [this.scalar(first)],
+        inferredName: this.inferName(first) ?? '',
+        at,
+        rowColumns,
+      };
       if (explicitName !== undefined) agg.explicitName = explicitName;
       return agg;
     }
@@ -561,7 +616,12 @@ class Converter {
   private unknownOrUnsupportedFunction(name: string, at: SourceSpan, inSummarize: boolean): KqlError {
     const n = functionNaming();
     if (n.aggregates.has(name) && !inSummarize && !n.functions.has(name)) {
-      return invalidQuery(this.text, 'SemanticError', `The function '${name}' can only be used within a summarize aggregate.`, at);
+      return invalidQuery(
+        this.text,
+        'SemanticError',
+        `The function '${name}' can only be used within a summarize aggregate.`,
+        at,
+      );
     }
     if (n.functions.has(name) || n.aggregates.has(name)) return unsupported(this.text, 'function', name, at);
     return invalidQuery(this.text, 'SemanticError', `The name '${name}' does not refer to any known function.`, at);
@@ -588,9 +648,11 @@ class Converter {
         const selector = prop(e, 'Selector');
         const index = selector ? prop(selector, 'Expression') : null;
         const kind = index ? kindOf(index) : '';
-        const text = index && (kind === 'StringLiteralExpression' || kind === 'LongLiteralExpression' || kind === 'IntLiteralExpression')
-          ? (literalText(index) ?? '')
-          : '';
+        const text =
+          index &&
+          (kind === 'StringLiteralExpression' || kind === 'LongLiteralExpression' || kind === 'IntLiteralExpression')
+            ? (literalText(index) ?? '')
+            : '';
         return `${base}_${text}`;
       }
       case 'FunctionCallExpression': {
@@ -659,7 +721,8 @@ class Converter {
       case 'BinaryExpression': {
         const raw = tokenText(prop(e, 'Operator')).toLowerCase().replace(/\s+/g, ' ');
         const op = LEGACY_OPERATORS[raw] ?? raw;
-        if (!BINARY_OPERATORS.has(op)) throw unsupported(this.text, 'operator', raw, this.span(this.need(prop(e, 'Operator'), e)));
+        if (!BINARY_OPERATORS.has(op))
+          throw unsupported(this.text, 'operator', raw, this.span(this.need(prop(e, 'Operator'), e)));
         return {
           kind: 'binary',
           op,
@@ -711,7 +774,8 @@ class Converter {
         const nameNode = this.need(prop(e, 'Name'), e);
         const name = this.nameOf(nameNode);
         const at = this.span(e);
-        if (!Object.hasOwn(SCALAR_FUNCTIONS, name)) throw this.unknownOrUnsupportedFunction(name, this.span(nameNode), false);
+        if (!Object.hasOwn(SCALAR_FUNCTIONS, name))
+          throw this.unknownOrUnsupportedFunction(name, this.span(nameNode), false);
         const argList = this.need(prop(e, 'ArgumentList'), e);
         return { kind: 'call', name, args: listItems(prop(argList, 'Expressions')).map((x) => this.scalar(x)), at };
       }

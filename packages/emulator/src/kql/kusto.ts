@@ -111,8 +111,12 @@ export function classOf(e: KElement): string {
 }
 
 function isElement(value: unknown): value is KElement {
-  return typeof value === 'object' && value !== null && typeof (value as { ChildCount?: unknown }).ChildCount === 'number'
-    && typeof (value as { Kind?: unknown }).Kind === 'number';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { ChildCount?: unknown }).ChildCount === 'number' &&
+    typeof (value as { Kind?: unknown }).Kind === 'number'
+  );
 }
 
 /** A named child property of a node (`Left`, `Expression`, ...), or null. */

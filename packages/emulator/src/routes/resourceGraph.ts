@@ -1,7 +1,7 @@
 /**
  * Resource Graph: `POST /providers/Microsoft.ResourceGraph/resources` (ResourcesBasicQuery.json,
  * ResourcesFirstPageQuery.json, ResourcesNextPageQuery.json). KQL runs in ../kql over the indexed
- * tables, limited to the requested subscriptions and the caller's scopes. Paging follows azure-facts §2:
+ * tables, limited to the requested subscriptions and the caller's scopes. Paging follows docs/azure-facts.md §2:
  * $top 1..1000 (default 100), a $skipToken only when rows project `id`, none after take/limit/sample.
  */
 import { allows } from '../auth';
@@ -51,7 +51,13 @@ function decodeSkipToken(token: string): { q: string; o: number } | undefined {
   }
 }
 
-function integerOption(ctx: RequestContext, options: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
+function integerOption(
+  ctx: RequestContext,
+  options: Record<string, unknown>,
+  key: string,
+  min: number,
+  max: number,
+): number | undefined {
   const v = options[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
@@ -103,14 +109,19 @@ async function resources(ctx: RequestContext) {
   const body = asRecord(ctx.body);
   const query = body ? asString(body['query']) : undefined;
   if (!body || query === undefined || query.trim().length === 0) {
-    throw badRequest(ctx, [{ code: 'InvalidQuery', message: INVALID_QUERY_MESSAGE }, { code: 'EmptyQuery', message: 'The query is empty.' }]);
+    throw badRequest(ctx, [
+      { code: 'InvalidQuery', message: INVALID_QUERY_MESSAGE },
+      { code: 'EmptyQuery', message: 'The query is empty.' },
+    ]);
   }
   const options = asRecord(body['options']) ?? {};
   const top = integerOption(ctx, options, '$top', 1, 1000) ?? 100;
   const skip = integerOption(ctx, options, '$skip', 0, Number.MAX_SAFE_INTEGER) ?? 0;
   const resultFormat = asString(options['resultFormat']) ?? 'objectArray';
   if (resultFormat !== 'objectArray' && resultFormat !== 'table') {
-    throw badRequest(ctx, [{ code: 'BadRequest', message: `Unsupported resultFormat '${resultFormat}'. Use 'objectArray' or 'table'.` }]);
+    throw badRequest(ctx, [
+      { code: 'BadRequest', message: `Unsupported resultFormat '${resultFormat}'. Use 'objectArray' or 'table'.` },
+    ]);
   }
 
   // Scope: explicit subscriptions, or management groups, or everything the caller can see.
@@ -125,7 +136,10 @@ async function resources(ctx: RequestContext) {
       const key = Object.keys(engine.managementGroups).find((k) => k.toLowerCase() === g.toLowerCase());
       if (key === undefined) {
         throw badRequest(ctx, [
-          { code: 'ManagementGroupNotFound', message: `Management group '${g}' was not found or the caller has no access to it.` },
+          {
+            code: 'ManagementGroupNotFound',
+            message: `Management group '${g}' was not found or the caller has no access to it.`,
+          },
         ]);
       }
       for (const s of engine.managementGroups[key] ?? []) subs.add(s.toLowerCase());
@@ -138,7 +152,8 @@ async function resources(ctx: RequestContext) {
   };
   const indexed = engine.store.graphTables();
   const tables: Record<string, readonly Row[]> = {};
-  for (const [name, rows] of Object.entries(indexed) as [TableName, readonly Row[]][]) tables[name] = rows.filter(visible);
+  for (const [name, rows] of Object.entries(indexed) as [TableName, readonly Row[]][])
+    tables[name] = rows.filter(visible);
 
   let rows: Row[];
   try {
@@ -154,7 +169,9 @@ async function resources(ctx: RequestContext) {
   if (skipToken !== undefined && skipToken.length > 0) {
     const decoded = decodeSkipToken(skipToken);
     if (!decoded || decoded.q !== fp) {
-      throw badRequest(ctx, [{ code: 'InvalidSkipToken', message: 'The $skipToken is invalid or does not belong to this query.' }]);
+      throw badRequest(ctx, [
+        { code: 'InvalidSkipToken', message: 'The $skipToken is invalid or does not belong to this query.' },
+      ]);
     }
     offset = decoded.o;
   }

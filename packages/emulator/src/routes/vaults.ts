@@ -13,7 +13,8 @@ import type { RequestContext, Route } from '../router';
 import { TYPES, type Row } from '../state';
 import { asRecord, asString, clone, normId, normLocation } from '../util';
 
-const VAULT = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}';
+const VAULT =
+  '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}';
 const V = API_VERSIONS.vaults;
 const NAME = /^[a-zA-Z][a-zA-Z0-9-]{1,49}$/;
 const REDUNDANCY = ['GeoRedundant', 'LocallyRedundant', 'ZoneRedundant'];
@@ -28,7 +29,12 @@ export function vaultIdOf(ctx: RequestContext): string {
 export function findVault(ctx: RequestContext): Row {
   const row = ctx.engine.store.get('Resources', vaultIdOf(ctx));
   if (!row || row['type'] !== TYPES.vault) {
-    throw resourceNotFound('Microsoft.RecoveryServices', 'vaults', ctx.params['vaultName'] ?? '', ctx.params['resourceGroupName'] ?? '');
+    throw resourceNotFound(
+      'Microsoft.RecoveryServices',
+      'vaults',
+      ctx.params['vaultName'] ?? '',
+      ctx.params['resourceGroupName'] ?? '',
+    );
   }
   return row;
 }
@@ -113,7 +119,8 @@ function putVault(ctx: RequestContext) {
     );
   }
   const existing = engine.store.get('Resources', id);
-  if (existing && existing['type'] !== TYPES.vault) throw new ArmError(409, 'Conflict', `A resource with id '${id}' already exists.`);
+  if (existing && existing['type'] !== TYPES.vault)
+    throw new ArmError(409, 'Conflict', `A resource with id '${id}' already exists.`);
   if (existing && normLocation(String(existing['location'])) !== normLocation(location)) {
     throw new ArmError(
       400,
@@ -125,11 +132,21 @@ function putVault(ctx: RequestContext) {
   const requested = asRecord(bodyProps['redundancySettings']);
   const wanted = asString(requested?.['standardTierStorageRedundancy']);
   if (wanted !== undefined && !REDUNDANCY.some((r) => r.toLowerCase() === wanted.toLowerCase())) {
-    throw new ArmError(400, 'InvalidParameter', `Invalid standardTierStorageRedundancy '${wanted}'. Allowed: ${REDUNDANCY.join(', ')}.`);
+    throw new ArmError(
+      400,
+      'InvalidParameter',
+      `Invalid standardTierStorageRedundancy '${wanted}'. Allowed: ${REDUNDANCY.join(', ')}.`,
+    );
   }
   const oldProps = asRecord(existing?.['properties']) ?? {};
   const current = existing ? redundancyOf(existing) : undefined;
-  if (existing && wanted && current && wanted.toLowerCase() !== current.toLowerCase() && storageLocked(engine.store, id)) {
+  if (
+    existing &&
+    wanted &&
+    current &&
+    wanted.toLowerCase() !== current.toLowerCase() &&
+    storageLocked(engine.store, id)
+  ) {
     throw new ArmError(
       400,
       'StorageModelModifyError',
@@ -144,7 +161,11 @@ function putVault(ctx: RequestContext) {
     publicNetworkAccess: 'Enabled',
     secureScore: 'None',
     securitySettings: {
-      softDeleteSettings: { softDeleteState: 'Enabled', softDeleteRetentionPeriodInDays: 14, enhancedSecurityState: 'Enabled' },
+      softDeleteSettings: {
+        softDeleteState: 'Enabled',
+        softDeleteRetentionPeriodInDays: 14,
+        enhancedSecurityState: 'Enabled',
+      },
       immutabilitySettings: { state: 'Disabled' },
       multiUserAuthorization: 'Disabled',
     },
@@ -152,7 +173,8 @@ function putVault(ctx: RequestContext) {
     ...bodyProps,
     redundancySettings: {
       standardTierStorageRedundancy: wanted ?? asString(oldRs['standardTierStorageRedundancy']) ?? 'GeoRedundant',
-      crossRegionRestore: asString(requested?.['crossRegionRestore']) ?? asString(oldRs['crossRegionRestore']) ?? 'Disabled',
+      crossRegionRestore:
+        asString(requested?.['crossRegionRestore']) ?? asString(oldRs['crossRegionRestore']) ?? 'Disabled',
     },
     provisioningState: existing ? 'Updating' : 'Provisioning',
   };
@@ -193,7 +215,10 @@ function putVault(ctx: RequestContext) {
     kind: existing ? 'UpdateVault' : 'CreateVault',
     lockId: rowId,
     apiVersion: ctx.apiVersion,
-    failure: { code: 'CloudInternalError', message: 'An internal error occurred while creating the vault. Please retry the operation.' },
+    failure: {
+      code: 'CloudInternalError',
+      message: 'An internal error occurred while creating the vault. Please retry the operation.',
+    },
     onSucceeded: () => setVaultState(engine, rowId, 'Succeeded'),
     onFailed: () => setVaultState(engine, rowId, 'Failed'),
   });
@@ -209,7 +234,11 @@ function vaultOperation(ctx: RequestContext) {
   const opId = ctx.params['operationId'] ?? '';
   const op = ctx.engine.ops.poll(opId);
   if (!op || op.lockId !== normId(String(vault['id']))) {
-    throw new ArmError(404, 'ResourceNotFound', `The operation '${opId}' was not found on vault '${String(vault['name'])}'.`);
+    throw new ArmError(
+      404,
+      'ResourceNotFound',
+      `The operation '${opId}' was not found on vault '${String(vault['name'])}'.`,
+    );
   }
   return { vault, op };
 }
@@ -228,7 +257,9 @@ function getOperationStatus(ctx: RequestContext) {
       ...(op.endedAt !== undefined ? { endTime: new Date(op.endedAt).toISOString() } : {}),
       ...(op.status === 'Failed' && op.error ? { error: op.error } : {}),
     },
-    headers: running ? asyncHeaders(ctx.engine, `${vaultId}/operationStatus/${op.id}`, op, `${vaultId}/operationResults/${op.id}`) : {},
+    headers: running
+      ? asyncHeaders(ctx.engine, `${vaultId}/operationStatus/${op.id}`, op, `${vaultId}/operationResults/${op.id}`)
+      : {},
   };
 }
 
@@ -236,19 +267,39 @@ function getOperationResult(ctx: RequestContext) {
   const { vault, op } = vaultOperation(ctx);
   const vaultId = String(vault['id']);
   if (op.status === 'InProgress') {
-    return { status: 202, headers: { Location: ctx.engine.url(`${vaultId}/operationResults/${op.id}`, op.apiVersion), 'Retry-After': ctx.engine.retryAfter() } };
+    return {
+      status: 202,
+      headers: {
+        Location: ctx.engine.url(`${vaultId}/operationResults/${op.id}`, op.apiVersion),
+        'Retry-After': ctx.engine.retryAfter(),
+      },
+    };
   }
-  if (op.status === 'Failed') throw new ArmError(500, op.error?.code ?? 'CloudInternalError', op.error?.message ?? 'The operation failed.');
+  if (op.status === 'Failed')
+    throw new ArmError(500, op.error?.code ?? 'CloudInternalError', op.error?.message ?? 'The operation failed.');
   return { status: 200, body: vaultBody(vault) };
 }
 
 /** Vault routes. */
 export const vaultRoutes: Route[] = [
-  { method: 'GET', pattern: VAULT, apiVersions: V, action: 'Microsoft.RecoveryServices/vaults/read', handler: getVault },
-  { method: 'PUT', pattern: VAULT, apiVersions: V, action: 'Microsoft.RecoveryServices/vaults/write', handler: putVault },
   {
     method: 'GET',
-    pattern: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults',
+    pattern: VAULT,
+    apiVersions: V,
+    action: 'Microsoft.RecoveryServices/vaults/read',
+    handler: getVault,
+  },
+  {
+    method: 'PUT',
+    pattern: VAULT,
+    apiVersions: V,
+    action: 'Microsoft.RecoveryServices/vaults/write',
+    handler: putVault,
+  },
+  {
+    method: 'GET',
+    pattern:
+      '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults',
     apiVersions: V,
     action: 'Microsoft.RecoveryServices/vaults/read',
     handler: listVaults,

@@ -1,8 +1,8 @@
 /**
  * Azure Backup shapes: container and item names, the DefaultPolicy, protected-item rows (Resource
- * Graph) and bodies (ARM). Shapes follow the x-ms-examples in shared/azure-rest-examples/recoveryservicesbackup
- * (ProtectionPolicies_Get.json, Compute_ProtectedItem_Get.json) and the recorded items in
- * shared/recorded-azure-responses (names `iaasvmcontainerv2;{rg};{vm}`, ids with the long segments).
+ * Graph) and bodies (ARM). Shapes follow Microsoft's published examples for
+ * the Backup API (ProtectionPolicies_Get, Compute_ProtectedItem_Get) and items recorded from live Azure
+ * (names `iaasvmcontainerv2;{rg};{vm}`, ids with the long segments); docs/azure-facts.md §4.
  */
 import type { Row, Store } from './state';
 import { PROTECTED_ITEM_TYPE } from './state';
@@ -40,7 +40,7 @@ export function protectedItemId(vaultId: string, resourceGroup: string, vmName: 
   return `${vaultId}/backupFabrics/Azure/protectionContainers/${n.containerName}/protectedItems/${n.itemName}`;
 }
 
-/** The vault id prefix of a protected item id (Resource Graph has no vaultId column, azure-facts §2). */
+/** The vault id prefix of a protected item id (Resource Graph has no vaultId column, docs/azure-facts.md §2). */
 export function vaultIdOfItem(itemId: string): string {
   const i = itemId.toLowerCase().indexOf('/backupfabrics/');
   return i >= 0 ? itemId.slice(0, i) : itemId;
@@ -220,7 +220,7 @@ export function itemsOfVm(store: Store, vmId: string): readonly Readonly<Row>[] 
     .filter((r) => r['type'] === PROTECTED_ITEM_TYPE && normId(itemVmId(r) ?? '') === key);
 }
 
-/** Storage redundancy is locked once any item is registered in the vault (azure-facts §1, §4.6). */
+/** Storage redundancy is locked once any item is registered in the vault (docs/azure-facts.md §1, §4.6). */
 export function storageLocked(store: Store, vaultId: string): boolean {
   return itemsOfVault(store, vaultId).length > 0;
 }

@@ -90,8 +90,7 @@ export type Tabular =
   | { kind: 'union'; unionKind: 'outer' | 'inner'; sources: Tabular[]; at: SourceSpan };
 
 export type Statement =
-  | { kind: 'let-scalar'; name: string; expr: Scalar }
-  | { kind: 'let-tabular'; name: string; expr: Tabular };
+  { kind: 'let-scalar'; name: string; expr: Scalar } | { kind: 'let-tabular'; name: string; expr: Tabular };
 
 export interface Query {
   lets: Statement[];

@@ -2,7 +2,7 @@
  * The emulator's one state store. Rows are kept in Azure Resource Graph shape, one map per table
  * (`Resources`, `RecoveryServicesResources`, `ResourceContainers`), keyed by lower-case id because ARM
  * ids are case-insensitive. ARM GETs read the live rows; Resource Graph reads an indexed copy that
- * sees each write `indexingDelayMs` later, as Resource Graph is eventually consistent (azure-facts §2).
+ * sees each write `indexingDelayMs` later, as Resource Graph is eventually consistent (docs/azure-facts.md §2).
  */
 import { asRecord, asString, clone, isRecord, lastSegment, normId, parseArmId } from './util';
 
@@ -16,7 +16,8 @@ export type TableName = 'Resources' | 'RecoveryServicesResources' | 'ResourceCon
 export const TABLES: readonly TableName[] = ['Resources', 'RecoveryServicesResources', 'ResourceContainers'];
 
 /** The Resource Graph type of an Azure Backup protected item. */
-export const PROTECTED_ITEM_TYPE = 'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems';
+export const PROTECTED_ITEM_TYPE =
+  'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems';
 /** Lower-case Resource Graph types of the resources the emulator serves over ARM. */
 export const TYPES = {
   vm: 'microsoft.compute/virtualmachines',
@@ -208,28 +209,36 @@ export class Store {
   ensureSubscription(subscriptionId: string, immediate = false): void {
     const id = `/subscriptions/${subscriptionId}`;
     if (this.get('ResourceContainers', id)) return;
-    this.write('ResourceContainers', {
-      id,
-      name: subscriptionId,
-      type: 'microsoft.resources/subscriptions',
-      tenantId: this.tenantOf(subscriptionId),
-      kind: '',
-      location: '',
-      resourceGroup: '',
-      subscriptionId,
-      managedBy: '',
-      sku: null,
-      plan: null,
-      properties: {
-        state: 'Enabled',
-        subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'EnterpriseAgreement_2014-09-01', spendingLimit: 'Off' },
-        managementGroupAncestorsChain: [],
+    this.write(
+      'ResourceContainers',
+      {
+        id,
+        name: subscriptionId,
+        type: 'microsoft.resources/subscriptions',
+        tenantId: this.tenantOf(subscriptionId),
+        kind: '',
+        location: '',
+        resourceGroup: '',
+        subscriptionId,
+        managedBy: '',
+        sku: null,
+        plan: null,
+        properties: {
+          state: 'Enabled',
+          subscriptionPolicies: {
+            locationPlacementId: 'Public_2014-09-01',
+            quotaId: 'EnterpriseAgreement_2014-09-01',
+            spendingLimit: 'Off',
+          },
+          managementGroupAncestorsChain: [],
+        },
+        tags: {},
+        identity: null,
+        zones: null,
+        extendedLocation: null,
       },
-      tags: {},
-      identity: null,
-      zones: null,
-      extendedLocation: null,
-    }, immediate);
+      immediate,
+    );
   }
 
   /** Creates or updates a resource group row in ResourceContainers (and the subscription's row). */

@@ -44,7 +44,12 @@ function topId(ctx: RequestContext, kind: TopLevel, name?: string): string {
 function findTop(ctx: RequestContext, kind: TopLevel): Row {
   const row = ctx.engine.store.get('Resources', topId(ctx, kind));
   if (!row || row['type'] !== kind.type) {
-    throw resourceNotFound('Microsoft.Network', kind.segment, ctx.params[kind.param] ?? '', ctx.params['resourceGroupName'] ?? '');
+    throw resourceNotFound(
+      'Microsoft.Network',
+      kind.segment,
+      ctx.params[kind.param] ?? '',
+      ctx.params['resourceGroupName'] ?? '',
+    );
   }
   return row;
 }
@@ -70,7 +75,7 @@ function resultPath(row: Readonly<Row>, op: Operation): string {
   return `/subscriptions/${sub}/providers/Microsoft.Network/locations/${loc}/operationResults/${op.id}`;
 }
 
-/** 429 RetryableErrorDueToAnotherOperation while another write holds the resource (azure-facts §3). */
+/** 429 RetryableErrorDueToAnotherOperation while another write holds the resource (docs/azure-facts.md §3). */
 function assertUnlocked(engine: Engine, lockId: string, kind: string): void {
   const running = engine.ops.inFlight(lockId);
   if (!running) return;
@@ -87,11 +92,43 @@ function assertUnlocked(engine: Engine, lockId: string, kind: string): void {
 // Security rules
 
 const DEFAULT_RULES: [string, string, string, string, string, number, string][] = [
-  ['AllowVnetInBound', 'Allow inbound traffic from all VMs in VNET', 'VirtualNetwork', 'VirtualNetwork', 'Allow', 65000, 'Inbound'],
-  ['AllowAzureLoadBalancerInBound', 'Allow inbound traffic from azure load balancer', 'AzureLoadBalancer', '*', 'Allow', 65001, 'Inbound'],
+  [
+    'AllowVnetInBound',
+    'Allow inbound traffic from all VMs in VNET',
+    'VirtualNetwork',
+    'VirtualNetwork',
+    'Allow',
+    65000,
+    'Inbound',
+  ],
+  [
+    'AllowAzureLoadBalancerInBound',
+    'Allow inbound traffic from azure load balancer',
+    'AzureLoadBalancer',
+    '*',
+    'Allow',
+    65001,
+    'Inbound',
+  ],
   ['DenyAllInBound', 'Deny all inbound traffic', '*', '*', 'Deny', 65500, 'Inbound'],
-  ['AllowVnetOutBound', 'Allow outbound traffic from all VMs to all VMs in VNET', 'VirtualNetwork', 'VirtualNetwork', 'Allow', 65000, 'Outbound'],
-  ['AllowInternetOutBound', 'Allow outbound traffic from all VMs to Internet', '*', 'Internet', 'Allow', 65001, 'Outbound'],
+  [
+    'AllowVnetOutBound',
+    'Allow outbound traffic from all VMs to all VMs in VNET',
+    'VirtualNetwork',
+    'VirtualNetwork',
+    'Allow',
+    65000,
+    'Outbound',
+  ],
+  [
+    'AllowInternetOutBound',
+    'Allow outbound traffic from all VMs to Internet',
+    '*',
+    'Internet',
+    'Allow',
+    65001,
+    'Outbound',
+  ],
   ['DenyAllOutBound', 'Deny all outbound traffic', '*', '*', 'Deny', 65500, 'Outbound'],
 ];
 
@@ -127,7 +164,9 @@ function enumValue(p: Record<string, unknown>, key: string, allowed: readonly st
     throw invalidRequestFormat(`Required property '${key}' not found in JSON. Path 'properties'.`);
   }
   if (typeof v !== 'string' || !allowed.some((a) => a.toLowerCase() === v.toLowerCase())) {
-    throw invalidRequestFormat(`Error converting value ${JSON.stringify(v)} to type '${typeName}'. Path 'properties.${key}'.`);
+    throw invalidRequestFormat(
+      `Error converting value ${JSON.stringify(v)} to type '${typeName}'. Path 'properties.${key}'.`,
+    );
   }
 }
 
@@ -162,7 +201,11 @@ function checkPrefixes(p: Record<string, unknown>, ruleId: string, side: 'source
   const one = p[single];
   const many = asArray(p[plural]);
   const invalid = (v: unknown) =>
-    new ArmError(400, 'SecurityRuleInvalidAddressPrefix', `Security rule has invalid Address prefix. Value provided: ${String(v)}`);
+    new ArmError(
+      400,
+      'SecurityRuleInvalidAddressPrefix',
+      `Security rule has invalid Address prefix. Value provided: ${String(v)}`,
+    );
   if ((one === undefined || one === null || one === '') && many.length === 0 && asgs.length === 0) throw invalid('');
   if (one !== undefined && one !== null && one !== '') {
     if (typeof one !== 'string') throw invalid(one);
@@ -185,7 +228,12 @@ function checkPrefixes(p: Record<string, unknown>, ruleId: string, side: 'source
 }
 
 /** Validates a rule the way the Network provider does; returns the properties to store. */
-export function validateRule(name: string, ruleId: string, input: unknown, others: readonly unknown[]): Record<string, unknown> {
+export function validateRule(
+  name: string,
+  ruleId: string,
+  input: unknown,
+  others: readonly unknown[],
+): Record<string, unknown> {
   const p = clone(asRecord(input) ?? {});
   if (!isRecord(input)) throw invalidRequestFormat(`Required property 'properties' not found in JSON. Path ''.`);
   enumValue(p, 'protocol', ['Tcp', 'Udp', 'Icmp', 'Esp', 'Ah', '*'], 'SecurityRuleProtocol');
@@ -218,7 +266,12 @@ export function validateRule(name: string, ruleId: string, input: unknown, other
     }
   }
   delete p['provisioningState'];
-  for (const k of ['sourcePortRanges', 'destinationPortRanges', 'sourceAddressPrefixes', 'destinationAddressPrefixes']) {
+  for (const k of [
+    'sourcePortRanges',
+    'destinationPortRanges',
+    'sourceAddressPrefixes',
+    'destinationAddressPrefixes',
+  ]) {
     if (!Array.isArray(p[k])) p[k] = [];
   }
   return p;
@@ -228,7 +281,8 @@ function nsgBody(row: Readonly<Row>): Record<string, unknown> {
   const body = toArmBody(row);
   const p = asRecord(body['properties']) ?? {};
   if (!Array.isArray(p['securityRules'])) p['securityRules'] = [];
-  if (!Array.isArray(p['defaultSecurityRules'])) p['defaultSecurityRules'] = defaultSecurityRules(String(row['id']), asString(row['etag']));
+  if (!Array.isArray(p['defaultSecurityRules']))
+    p['defaultSecurityRules'] = defaultSecurityRules(String(row['id']), asString(row['etag']));
   if (!p['provisioningState']) p['provisioningState'] = 'Succeeded';
   body['properties'] = p;
   return body;
@@ -330,7 +384,9 @@ function deleteRule(ctx: RequestContext) {
       const current = engine.store.get('Resources', nsgId);
       if (!current) return;
       const p = props(current);
-      p['securityRules'] = ruleList(current).filter((r) => asString(asRecord(r)?.['name'])?.toLowerCase() !== name.toLowerCase());
+      p['securityRules'] = ruleList(current).filter(
+        (r) => asString(asRecord(r)?.['name'])?.toLowerCase() !== name.toLowerCase(),
+      );
       engine.store.put(current);
     },
   });
@@ -385,16 +441,20 @@ function withBackReferences(engine: Engine, type: string, body: Record<string, u
   const id = normId(asString(body['id']) ?? '');
   const rows = engine.store.all('Resources');
   if (type === TYPES.nsg) {
-    const nics = rows.filter((r) => r['type'] === TYPES.nic && normId(nsgRef(asRecord(r['properties'])) ?? '') === id).map((r) => String(r['id']));
+    const nics = rows
+      .filter((r) => r['type'] === TYPES.nic && normId(nsgRef(asRecord(r['properties'])) ?? '') === id)
+      .map((r) => String(r['id']));
     const subnets: string[] = [];
     for (const vnet of rows) {
       if (vnet['type'] !== TYPES.vnet) continue;
       for (const sub of asArray(asRecord(vnet['properties'])?.['subnets'])) {
         const sr = asRecord(sub);
-        if (normId(nsgRef(asRecord(sr?.['properties'])) ?? '') === id) subnets.push(asString(sr?.['id']) ?? `${String(vnet['id'])}/subnets/${asString(sr?.['name']) ?? ''}`);
+        if (normId(nsgRef(asRecord(sr?.['properties'])) ?? '') === id)
+          subnets.push(asString(sr?.['id']) ?? `${String(vnet['id'])}/subnets/${asString(sr?.['name']) ?? ''}`);
       }
     }
-    if (nics.length > 0 || p['networkInterfaces'] !== undefined) p['networkInterfaces'] = mergeRefs(p['networkInterfaces'], nics);
+    if (nics.length > 0 || p['networkInterfaces'] !== undefined)
+      p['networkInterfaces'] = mergeRefs(p['networkInterfaces'], nics);
     if (subnets.length > 0 || p['subnets'] !== undefined) p['subnets'] = mergeRefs(p['subnets'], subnets);
   } else if (type === TYPES.vnet) {
     const configs = ipConfigurationsOf(engine);
@@ -403,16 +463,25 @@ function withBackReferences(engine: Engine, type: string, body: Record<string, u
       if (sp) addSubnetIpConfigurations(sp, asString(asRecord(sub)?.['id']) ?? '', configs);
     }
   } else if (type === TYPES.nic && !asRecord(p['virtualMachine'])) {
-    const vm = rows.find((r) => r['type'] === TYPES.vm && refKeys(asRecord(asRecord(r['properties'])?.['networkProfile'])?.['networkInterfaces']).has(id));
+    const vm = rows.find(
+      (r) =>
+        r['type'] === TYPES.vm &&
+        refKeys(asRecord(asRecord(r['properties'])?.['networkProfile'])?.['networkInterfaces']).has(id),
+    );
     if (vm) p['virtualMachine'] = { id: String(vm['id']) };
   }
   return body;
 }
 
 /** Adds to a subnet's properties the ipconfigs of the NICs in it (`ipConfigurations[]`, ids only, as ARM returns them). */
-function addSubnetIpConfigurations(sp: Record<string, unknown>, subnetId: string, configs: ReturnType<typeof ipConfigurationsOf>): void {
+function addSubnetIpConfigurations(
+  sp: Record<string, unknown>,
+  subnetId: string,
+  configs: ReturnType<typeof ipConfigurationsOf>,
+): void {
   const ids = configs.filter((c) => c.subnetId && normId(c.subnetId) === normId(subnetId)).map((c) => c.id);
-  if (ids.length > 0 || sp['ipConfigurations'] !== undefined) sp['ipConfigurations'] = mergeRefs(sp['ipConfigurations'], ids);
+  if (ids.length > 0 || sp['ipConfigurations'] !== undefined)
+    sp['ipConfigurations'] = mergeRefs(sp['ipConfigurations'], ids);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -445,7 +514,13 @@ function listTop(kind: TopLevel) {
 }
 
 /** Keeps an NSG's back-references (`properties.subnets[]` / `networkInterfaces[]`) in step with a write. */
-function relinkNsg(engine: Engine, list: 'subnets' | 'networkInterfaces', childId: string, oldNsg: string | undefined, newNsg: string | undefined): void {
+function relinkNsg(
+  engine: Engine,
+  list: 'subnets' | 'networkInterfaces',
+  childId: string,
+  oldNsg: string | undefined,
+  newNsg: string | undefined,
+): void {
   if (oldNsg && newNsg && normId(oldNsg) === normId(newNsg)) return;
   if (oldNsg) {
     const row = engine.store.get('Resources', oldNsg);
@@ -460,7 +535,8 @@ function relinkNsg(engine: Engine, list: 'subnets' | 'networkInterfaces', childI
     if (row) {
       const p = props(row);
       const refs = asArray(p[list]);
-      if (!refs.some((r) => normId(asString(asRecord(r)?.['id']) ?? '') === normId(childId))) refs.push({ id: childId });
+      if (!refs.some((r) => normId(asString(asRecord(r)?.['id']) ?? '') === normId(childId)))
+        refs.push({ id: childId });
       p[list] = refs;
       engine.store.put(row);
     }
@@ -493,16 +569,25 @@ function putTop(kind: TopLevel) {
     const { subscriptionId = '', resourceGroupName = '' } = ctx.params;
     const name = ctx.params[kind.param] ?? '';
     if (!/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,78}[a-zA-Z0-9_]$|^[a-zA-Z0-9]$/.test(name)) {
-      throw new ArmError(400, 'InvalidResourceName', `Resource name ${name} is invalid. The name can be up to 80 characters long. It must begin with a word character, and it must end with a word character or with '_'. The name may contain word characters or '.', '-', '_'.`);
+      throw new ArmError(
+        400,
+        'InvalidResourceName',
+        `Resource name ${name} is invalid. The name can be up to 80 characters long. It must begin with a word character, and it must end with a word character or with '_'. The name may contain word characters or '.', '-', '_'.`,
+      );
     }
     const rg = engine.store.getResourceGroup(subscriptionId, resourceGroupName);
     if (!rg) throw resourceGroupNotFound(resourceGroupName);
     const body = bodyObject(ctx.body);
     const location = asString(body['location']);
-    if (!location) throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
-    const id = topId(ctx, kind, name).replace(`/resourceGroups/${resourceGroupName}/`, `/resourceGroups/${String(rg['name'])}/`);
+    if (!location)
+      throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
+    const id = topId(ctx, kind, name).replace(
+      `/resourceGroups/${resourceGroupName}/`,
+      `/resourceGroups/${String(rg['name'])}/`,
+    );
     const existing = engine.store.get('Resources', id);
-    if (existing && existing['type'] !== kind.type) throw new ArmError(409, 'Conflict', `A resource with id '${id}' already exists.`);
+    if (existing && existing['type'] !== kind.type)
+      throw new ArmError(409, 'Conflict', `A resource with id '${id}' already exists.`);
     assertUnlocked(engine, id, `Put${kind.segment}Operation`);
     const etag = engine.newEtag();
     const p = clone(asRecord(body['properties']) ?? {});
@@ -516,7 +601,13 @@ function putTop(kind: TopLevel) {
         const rr = asRecord(r) ?? {};
         const rname = asString(rr['name']) ?? '';
         const validated = validateRule(rname, `${id}/securityRules/${rname}`, rr['properties'], stored);
-        stored.push({ name: rname, id: `${id}/securityRules/${rname}`, etag, type: 'Microsoft.Network/networkSecurityGroups/securityRules', properties: { provisioningState: 'Updating', ...validated } });
+        stored.push({
+          name: rname,
+          id: `${id}/securityRules/${rname}`,
+          etag,
+          type: 'Microsoft.Network/networkSecurityGroups/securityRules',
+          properties: { provisioningState: 'Updating', ...validated },
+        });
       }
       p['securityRules'] = stored;
       p['defaultSecurityRules'] = defaultSecurityRules(id, etag);
@@ -528,7 +619,13 @@ function putTop(kind: TopLevel) {
         const sname = asString(sr['name']) ?? '';
         const sp = asRecord(sr['properties']) ?? {};
         sp['provisioningState'] = 'Updating';
-        return { name: sname, id: `${id}/subnets/${sname}`, etag, type: 'Microsoft.Network/virtualNetworks/subnets', properties: sp };
+        return {
+          name: sname,
+          id: `${id}/subnets/${sname}`,
+          etag,
+          type: 'Microsoft.Network/virtualNetworks/subnets',
+          properties: sp,
+        };
       });
     }
     if (kind.type === TYPES.nic) {
@@ -537,7 +634,13 @@ function putTop(kind: TopLevel) {
         const cname = asString(cr['name']) ?? 'ipconfig1';
         const cp = asRecord(cr['properties']) ?? {};
         cp['provisioningState'] = 'Succeeded';
-        return { name: cname, id: `${id}/ipConfigurations/${cname}`, etag, type: 'Microsoft.Network/networkInterfaces/ipConfigurations', properties: cp };
+        return {
+          name: cname,
+          id: `${id}/ipConfigurations/${cname}`,
+          etag,
+          type: 'Microsoft.Network/networkInterfaces/ipConfigurations',
+          properties: cp,
+        };
       });
       relinkNsg(engine, 'networkInterfaces', id, nsgRef(oldProps), nsgRef(p));
     }
@@ -587,7 +690,10 @@ function subnetBody(subnet: Record<string, unknown>): Record<string, unknown> {
   return body;
 }
 
-function subnetBodyWithRefs(subnet: Record<string, unknown>, configs: ReturnType<typeof ipConfigurationsOf>): Record<string, unknown> {
+function subnetBodyWithRefs(
+  subnet: Record<string, unknown>,
+  configs: ReturnType<typeof ipConfigurationsOf>,
+): Record<string, unknown> {
   const body = subnetBody(subnet);
   addSubnetIpConfigurations(asRecord(body['properties']) ?? {}, asString(body['id']) ?? '', configs);
   return body;
@@ -604,7 +710,10 @@ function getSubnet(ctx: RequestContext) {
 function listSubnets(ctx: RequestContext) {
   const vnet = findTop(ctx, KINDS.vnet);
   const configs = ipConfigurationsOf(ctx.engine);
-  return { status: 200, body: { value: asArray(props(vnet)['subnets']).map((s) => subnetBodyWithRefs(asRecord(s) ?? {}, configs)) } };
+  return {
+    status: 200,
+    body: { value: asArray(props(vnet)['subnets']).map((s) => subnetBodyWithRefs(asRecord(s) ?? {}, configs)) },
+  };
 }
 
 function putSubnet(ctx: RequestContext) {
@@ -676,9 +785,13 @@ function getOperation(ctx: RequestContext) {
 function getOperationResult(ctx: RequestContext) {
   const op = networkOp(ctx);
   if (op.status === 'InProgress') {
-    return { status: 202, headers: { Location: ctx.engine.url(ctx.path, ctx.apiVersion), 'Retry-After': ctx.engine.retryAfter() } };
+    return {
+      status: 202,
+      headers: { Location: ctx.engine.url(ctx.path, ctx.apiVersion), 'Retry-After': ctx.engine.retryAfter() },
+    };
   }
-  if (op.status === 'Failed') throw new ArmError(500, op.error?.code ?? 'InternalServerError', op.error?.message ?? 'The operation failed.');
+  if (op.status === 'Failed')
+    throw new ArmError(500, op.error?.code ?? 'InternalServerError', op.error?.message ?? 'The operation failed.');
   return { status: 204 };
 }
 
@@ -688,7 +801,13 @@ function routesFor(kind: TopLevel): Route[] {
   return [
     { method: 'GET', pattern: base, apiVersions: V, action: `${action}/read`, handler: getTop(kind) },
     { method: 'PUT', pattern: base, apiVersions: V, action: `${action}/write`, handler: putTop(kind) },
-    { method: 'GET', pattern: `${NET}/${kind.segment}`, apiVersions: V, action: `${action}/read`, handler: listTop(kind) },
+    {
+      method: 'GET',
+      pattern: `${NET}/${kind.segment}`,
+      apiVersions: V,
+      action: `${action}/read`,
+      handler: listTop(kind),
+    },
     {
       method: 'GET',
       pattern: `/subscriptions/{subscriptionId}/providers/Microsoft.Network/${kind.segment}`,
@@ -707,9 +826,27 @@ export const networkRoutes: Route[] = [
   ...routesFor(KINDS.nic),
   ...routesFor(KINDS.vnet),
   ...routesFor(KINDS.nsg),
-  { method: 'GET', pattern: RULE, apiVersions: V, action: 'Microsoft.Network/networkSecurityGroups/securityRules/read', handler: getRule },
-  { method: 'PUT', pattern: RULE, apiVersions: V, action: 'Microsoft.Network/networkSecurityGroups/securityRules/write', handler: putRule },
-  { method: 'DELETE', pattern: RULE, apiVersions: V, action: 'Microsoft.Network/networkSecurityGroups/securityRules/delete', handler: deleteRule },
+  {
+    method: 'GET',
+    pattern: RULE,
+    apiVersions: V,
+    action: 'Microsoft.Network/networkSecurityGroups/securityRules/read',
+    handler: getRule,
+  },
+  {
+    method: 'PUT',
+    pattern: RULE,
+    apiVersions: V,
+    action: 'Microsoft.Network/networkSecurityGroups/securityRules/write',
+    handler: putRule,
+  },
+  {
+    method: 'DELETE',
+    pattern: RULE,
+    apiVersions: V,
+    action: 'Microsoft.Network/networkSecurityGroups/securityRules/delete',
+    handler: deleteRule,
+  },
   {
     method: 'GET',
     pattern: `${NET}/networkSecurityGroups/{networkSecurityGroupName}/securityRules`,
@@ -717,8 +854,20 @@ export const networkRoutes: Route[] = [
     action: 'Microsoft.Network/networkSecurityGroups/securityRules/read',
     handler: listRules,
   },
-  { method: 'GET', pattern: SUBNET, apiVersions: V, action: 'Microsoft.Network/virtualNetworks/subnets/read', handler: getSubnet },
-  { method: 'PUT', pattern: SUBNET, apiVersions: V, action: 'Microsoft.Network/virtualNetworks/subnets/write', handler: putSubnet },
+  {
+    method: 'GET',
+    pattern: SUBNET,
+    apiVersions: V,
+    action: 'Microsoft.Network/virtualNetworks/subnets/read',
+    handler: getSubnet,
+  },
+  {
+    method: 'PUT',
+    pattern: SUBNET,
+    apiVersions: V,
+    action: 'Microsoft.Network/virtualNetworks/subnets/write',
+    handler: putSubnet,
+  },
   {
     method: 'GET',
     pattern: `${NET}/virtualNetworks/{virtualNetworkName}/subnets`,
@@ -728,14 +877,16 @@ export const networkRoutes: Route[] = [
   },
   {
     method: 'GET',
-    pattern: '/subscriptions/{subscriptionId}/providers/Microsoft.Network/locations/{location}/operations/{operationId}',
+    pattern:
+      '/subscriptions/{subscriptionId}/providers/Microsoft.Network/locations/{location}/operations/{operationId}',
     apiVersions: V,
     action: 'Microsoft.Network/locations/operations/read',
     handler: getOperation,
   },
   {
     method: 'GET',
-    pattern: '/subscriptions/{subscriptionId}/providers/Microsoft.Network/locations/{location}/operationResults/{operationId}',
+    pattern:
+      '/subscriptions/{subscriptionId}/providers/Microsoft.Network/locations/{location}/operationResults/{operationId}',
     apiVersions: V,
     action: 'Microsoft.Network/locations/operationResults/read',
     handler: getOperationResult,

@@ -89,7 +89,11 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, ScalarFn>> = {
   toupper: (a) => str(a, 0).toUpperCase(),
   strlen: (a) => codePoints(str(a, 0)).length,
   strcat: (a) => a.map((v) => toStr(v)).join(''),
-  strcat_delim: (a) => a.slice(1).map((v) => toStr(v)).join(str(a, 0)),
+  strcat_delim: (a) =>
+    a
+      .slice(1)
+      .map((v) => toStr(v))
+      .join(str(a, 0)),
   substring: (a) => {
     const chars = codePoints(str(a, 0));
     const start = Math.max(0, toLong(a[1]) ?? 0);
@@ -117,7 +121,12 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, ScalarFn>> = {
   replace_regex: (a) => {
     const re = kustoRegex(str(a, 1), 'g');
     if (!re) return str(a, 0);
-    return str(a, 0).replace(re, str(a, 2).replace(/\$/g, '$$$$').replace(/\\(\d)/g, '$$$1'));
+    return str(a, 0).replace(
+      re,
+      str(a, 2)
+        .replace(/\$/g, '$$$$')
+        .replace(/\\(\d)/g, '$$$1'),
+    );
   },
   extract: (a) => {
     const re = kustoRegex(str(a, 0));

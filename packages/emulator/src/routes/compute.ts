@@ -14,7 +14,8 @@ import { asArray, asRecord, asString, clone, normId, normLocation } from '../uti
 /** A current Windows/Linux guest agent version (the example shows 2.7.41491.949). */
 export const AGENT_VERSION = '2.7.41491.1102';
 
-const VM_PATH = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{vmName}';
+const VM_PATH =
+  '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{vmName}';
 
 function vmId(sub: string, rg: string, name: string): string {
   return `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${name}`;
@@ -23,7 +24,8 @@ function vmId(sub: string, rg: string, name: string): string {
 function findVm(ctx: RequestContext): Row {
   const { subscriptionId = '', resourceGroupName = '', vmName = '' } = ctx.params;
   const row = ctx.engine.store.get('Resources', vmId(subscriptionId, resourceGroupName, vmName));
-  if (!row || row['type'] !== TYPES.vm) throw resourceNotFound('Microsoft.Compute', 'virtualMachines', vmName, resourceGroupName);
+  if (!row || row['type'] !== TYPES.vm)
+    throw resourceNotFound('Microsoft.Compute', 'virtualMachines', vmName, resourceGroupName);
   return row;
 }
 
@@ -88,8 +90,10 @@ export function instanceViewOf(row: Readonly<Row>, engine: Engine): Record<strin
             },
           ],
         });
-  const diskNames = [asString(asRecord(storage['osDisk'])?.['name']), ...asArray(storage['dataDisks']).map((d) => asString(asRecord(d)?.['name']))]
-    .filter((n): n is string => n !== undefined);
+  const diskNames = [
+    asString(asRecord(storage['osDisk'])?.['name']),
+    ...asArray(storage['dataDisks']).map((d) => asString(asRecord(d)?.['name'])),
+  ].filter((n): n is string => n !== undefined);
   const disks =
     given['disks'] ??
     diskNames.map((name) => ({
@@ -99,9 +103,19 @@ export function instanceViewOf(row: Readonly<Row>, engine: Engine): Record<strin
   const osType = asString(asRecord(storage['osDisk'])?.['osType']);
   return {
     ...clone(given),
-    computerName: asString(ext['computerName']) ?? asString(given['computerName']) ?? asString(osProfile['computerName']) ?? String(row['name']),
-    osName: asString(ext['osName']) ?? asString(given['osName']) ?? (osType === 'Linux' ? 'ubuntu' : 'Windows Server 2022 Datacenter'),
-    osVersion: asString(ext['osVersion']) ?? asString(given['osVersion']) ?? (osType === 'Linux' ? '22.04' : 'Microsoft Windows NT 10.0.20348.0'),
+    computerName:
+      asString(ext['computerName']) ??
+      asString(given['computerName']) ??
+      asString(osProfile['computerName']) ??
+      String(row['name']),
+    osName:
+      asString(ext['osName']) ??
+      asString(given['osName']) ??
+      (osType === 'Linux' ? 'ubuntu' : 'Windows Server 2022 Datacenter'),
+    osVersion:
+      asString(ext['osVersion']) ??
+      asString(given['osVersion']) ??
+      (osType === 'Linux' ? '22.04' : 'Microsoft Windows NT 10.0.20348.0'),
     vmAgent: clone(agent),
     disks: clone(disks),
     hyperVGeneration: asString(ext['hyperVGeneration']) ?? asString(given['hyperVGeneration']) ?? 'V2',
@@ -155,7 +169,8 @@ function putVm(ctx: RequestContext) {
   if (!location) throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
   const id = vmId(subscriptionId, String(rgRow['name']), vmName);
   const existing = engine.store.get('Resources', id);
-  if (existing && existing['type'] !== TYPES.vm) throw new ArmError(409, 'Conflict', `A resource with id '${id}' already exists.`);
+  if (existing && existing['type'] !== TYPES.vm)
+    throw new ArmError(409, 'Conflict', `A resource with id '${id}' already exists.`);
   const props = clone(asRecord(body['properties']) ?? {});
   const oldProps = asRecord(existing?.['properties']) ?? {};
   props['vmId'] = asString(oldProps['vmId']) ?? engine.newId();
@@ -190,7 +205,11 @@ function putVm(ctx: RequestContext) {
     onFailed: () => setProvisioning(engine, id, 'Failed'),
   });
   const statusPath = `/subscriptions/${subscriptionId}/providers/Microsoft.Compute/locations/${loc}/operations/${op.id}`;
-  return { status: existing ? 200 : 201, body: vmBody(row, engine, null), headers: asyncHeaders(engine, statusPath, op) };
+  return {
+    status: existing ? 200 : 201,
+    body: vmBody(row, engine, null),
+    headers: asyncHeaders(engine, statusPath, op),
+  };
 }
 
 function setProvisioning(engine: Engine, id: string, state: string): void {
@@ -218,8 +237,20 @@ function getOperation(ctx: RequestContext) {
 
 /** Compute routes. */
 export const computeRoutes: Route[] = [
-  { method: 'GET', pattern: VM_PATH, apiVersions: API_VERSIONS.compute, action: 'Microsoft.Compute/virtualMachines/read', handler: getVm },
-  { method: 'PUT', pattern: VM_PATH, apiVersions: API_VERSIONS.compute, action: 'Microsoft.Compute/virtualMachines/write', handler: putVm },
+  {
+    method: 'GET',
+    pattern: VM_PATH,
+    apiVersions: API_VERSIONS.compute,
+    action: 'Microsoft.Compute/virtualMachines/read',
+    handler: getVm,
+  },
+  {
+    method: 'PUT',
+    pattern: VM_PATH,
+    apiVersions: API_VERSIONS.compute,
+    action: 'Microsoft.Compute/virtualMachines/write',
+    handler: putVm,
+  },
   {
     method: 'GET',
     pattern: `${VM_PATH}/instanceView`,
@@ -229,7 +260,8 @@ export const computeRoutes: Route[] = [
   },
   {
     method: 'GET',
-    pattern: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines',
+    pattern:
+      '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines',
     apiVersions: API_VERSIONS.compute,
     action: 'Microsoft.Compute/virtualMachines/read',
     handler: listVms,
@@ -243,7 +275,8 @@ export const computeRoutes: Route[] = [
   },
   {
     method: 'GET',
-    pattern: '/subscriptions/{subscriptionId}/providers/Microsoft.Compute/locations/{location}/operations/{operationId}',
+    pattern:
+      '/subscriptions/{subscriptionId}/providers/Microsoft.Compute/locations/{location}/operations/{operationId}',
     apiVersions: API_VERSIONS.compute,
     action: 'Microsoft.Compute/locations/operations/read',
     handler: getOperation,

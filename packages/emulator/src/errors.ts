@@ -64,7 +64,9 @@ export function resourceGroupNotFound(resourceGroup: string): ArmError {
 
 /** 400 for a malformed body: the Network provider's `InvalidRequestFormat` shape. */
 export function invalidRequestFormat(detail: string): ArmError {
-  return new ArmError(400, 'InvalidRequestFormat', 'Cannot parse the request.', [{ code: 'InvalidJson', message: detail }]);
+  return new ArmError(400, 'InvalidRequestFormat', 'Cannot parse the request.', [
+    { code: 'InvalidJson', message: detail },
+  ]);
 }
 
 /** 400 InvalidRequestContent: the body is not JSON at all (ARM front door). */

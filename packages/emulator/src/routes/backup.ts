@@ -1,6 +1,6 @@
 /**
  * Azure Backup for IaaS VMs (@azure/arm-recoveryservicesbackup 12), the enable-protection flow of
- * azure-facts §4: refreshContainers (RefreshContainers.json) -> operationResults 202/204
+ * docs/azure-facts.md §4: refreshContainers (RefreshContainers.json) -> operationResults 202/204
  * (RefreshContainers_OperationResults.json) -> backupProtectableItems (BackupProtectableItems_List.json)
  * -> PUT protectedItem 202 (ConfigureProtection.json) -> operationsStatus (ProtectedItemOperationStatus.json)
  * -> protected item (Compute_ProtectedItem_Get.json); plus backup now (TriggerBackup_Post.json),
@@ -29,7 +29,8 @@ import { TYPES, type Row } from '../state';
 import { asRecord, asString, lastSegment, normId, normLocation, parseArmId } from '../util';
 import { findVault, redundancyOf } from './vaults';
 
-const VAULT = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}';
+const VAULT =
+  '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}';
 const FABRIC = `${VAULT}/backupFabrics/{fabricName}`;
 const ITEM = `${FABRIC}/protectionContainers/{containerName}/protectedItems/{protectedItemName}`;
 const V = API_VERSIONS.backup;
@@ -46,11 +47,15 @@ function invalidInput(message: string): ArmError {
 function checkFabric(ctx: RequestContext): void {
   const fabric = ctx.params['fabricName'] ?? '';
   if (fabric.toLowerCase() !== 'azure') {
-    throw bmsError(404, 'BMSUserErrorFabricNotFound', `Fabric '${fabric}' was not found. IaaS VM backup uses the 'Azure' fabric.`);
+    throw bmsError(
+      404,
+      'BMSUserErrorFabricNotFound',
+      `Fabric '${fabric}' was not found. IaaS VM backup uses the 'Azure' fabric.`,
+    );
   }
 }
 
-/** Active states block protecting the VM in another vault (stop protection first, azure-facts §1). */
+/** Active states block protecting the VM in another vault (stop protection first, docs/azure-facts.md §1). */
 function isActive(row: Readonly<Row>): boolean {
   const state = asString(asRecord(row['properties'])?.['currentProtectionState']);
   const arm = protectionStateOf(state, asString(asRecord(row['properties'])?.['protectionState']));
@@ -157,12 +162,19 @@ function refreshResult(ctx: RequestContext) {
   const opId = ctx.params['operationId'] ?? '';
   const op = ctx.engine.ops.poll(opId);
   if (!op || op.lockId !== normId(`${vaultId}/refreshContainers`)) {
-    throw bmsError(404, 'BMSUserErrorOperationNotFound', `Operation '${opId}' was not found in vault '${String(vault['name'])}'.`);
+    throw bmsError(
+      404,
+      'BMSUserErrorOperationNotFound',
+      `Operation '${opId}' was not found in vault '${String(vault['name'])}'.`,
+    );
   }
   if (op.status === 'InProgress') {
     return {
       status: 202,
-      headers: { Location: ctx.engine.url(`${vaultId}/backupFabrics/Azure/operationResults/${op.id}`, op.apiVersion), 'Retry-After': ctx.engine.retryAfter() },
+      headers: {
+        Location: ctx.engine.url(`${vaultId}/backupFabrics/Azure/operationResults/${op.id}`, op.apiVersion),
+        'Retry-After': ctx.engine.retryAfter(),
+      },
     };
   }
   return { status: 204 };
@@ -204,7 +216,8 @@ function protectableItems(ctx: RequestContext) {
   const body: Record<string, unknown> = { value: page };
   if (offset + PAGE_SIZE < items.length) {
     const filterPart = filter ? `&$filter=${encodeURIComponent(filter)}` : '';
-    body['nextLink'] = `${engine.url(`${vaultId}/backupProtectableItems`, ctx.apiVersion)}${filterPart}&$skipToken=${offset + PAGE_SIZE}`;
+    body['nextLink'] =
+      `${engine.url(`${vaultId}/backupProtectableItems`, ctx.apiVersion)}${filterPart}&$skipToken=${offset + PAGE_SIZE}`;
   }
   return { status: 200, body };
 }
@@ -261,38 +274,59 @@ function putItem(ctx: RequestContext) {
       `Container '${containerName}' / item '${itemName}' are not IaaS VM names. Expected 'IaasVMContainer;iaasvmcontainerv2;{rg};{vm}' and 'VM;iaasvmcontainerv2;{rg};{vm}'.`,
     );
   }
-  if (fromContainer.rg.toLowerCase() !== fromItem.rg.toLowerCase() || fromContainer.vm.toLowerCase() !== fromItem.vm.toLowerCase()) {
+  if (
+    fromContainer.rg.toLowerCase() !== fromItem.rg.toLowerCase() ||
+    fromContainer.vm.toLowerCase() !== fromItem.vm.toLowerCase()
+  ) {
     throw invalidInput(`Container '${containerName}' and item '${itemName}' name different VMs.`);
   }
   const props = asRecord(bodyObject(ctx.body)['properties']);
   if (!props) throw invalidInput("The request body must carry 'properties'.");
   const itemType = asString(props['protectedItemType']);
   if (itemType !== undefined && itemType.toLowerCase() !== 'microsoft.compute/virtualmachines') {
-    throw invalidInput(`protectedItemType '${itemType}' is not supported here; use 'Microsoft.Compute/virtualMachines'.`);
+    throw invalidInput(
+      `protectedItemType '${itemType}' is not supported here; use 'Microsoft.Compute/virtualMachines'.`,
+    );
   }
   const itemId = itemIdOf(ctx, vault);
   const existing = engine.store.get('RecoveryServicesResources', itemId);
   const sourceResourceId = asString(props['sourceResourceId']) ?? (existing ? itemVmId(existing) : undefined);
-  if (!sourceResourceId) throw invalidInput("properties.sourceResourceId is required to configure protection.");
+  if (!sourceResourceId) throw invalidInput('properties.sourceResourceId is required to configure protection.');
   const vmParts = parseArmId(sourceResourceId);
   const vmName = vmParts.types[0]?.[1] ?? '';
-  if ((vmParts.resourceGroup ?? '').toLowerCase() !== fromItem.rg.toLowerCase() || vmName.toLowerCase() !== fromItem.vm.toLowerCase()) {
+  if (
+    (vmParts.resourceGroup ?? '').toLowerCase() !== fromItem.rg.toLowerCase() ||
+    vmName.toLowerCase() !== fromItem.vm.toLowerCase()
+  ) {
     throw invalidInput(`sourceResourceId '${sourceResourceId}' does not match container '${containerName}'.`);
   }
   const running = engine.ops.inFlight(itemId);
   if (running) {
-    throw bmsError(400, 'BMSUserErrorConflictingProtectionOperation', 'Another configure protection operation is in progress for this item.');
+    throw bmsError(
+      400,
+      'BMSUserErrorConflictingProtectionOperation',
+      'Another configure protection operation is in progress for this item.',
+    );
   }
 
   // Stop protection, keeping data (StopProtection.json).
   if (asString(props['protectionState'])?.toLowerCase() === 'protectionstopped') {
-    if (!existing) throw bmsError(404, 'ResourceNotFound', `The protected item '${itemName}' was not found in vault '${String(vault['name'])}'.`);
+    if (!existing)
+      throw bmsError(
+        404,
+        'ResourceNotFound',
+        `The protected item '${itemName}' was not found in vault '${String(vault['name'])}'.`,
+      );
     const op = engine.startLro({
       kind: 'StopProtection',
       lockId: itemId,
       apiVersion: ctx.apiVersion,
       failure: { code: 'BMSUserErrorStopProtectionFailed', message: 'Stop protection failed. Retry the operation.' },
-      onSucceeded: () => setItemProps(engine, itemId, { currentProtectionState: 'ProtectionStopped', protectionState: 'ProtectionStopped' }),
+      onSucceeded: () =>
+        setItemProps(engine, itemId, {
+          currentProtectionState: 'ProtectionStopped',
+          protectionState: 'ProtectionStopped',
+        }),
     });
     newJob(engine, vaultId, 'DisableBackup', vmName, op);
     return { status: 202, headers: itemAsyncHeaders(engine, itemId, op) };
@@ -300,7 +334,11 @@ function putItem(ctx: RequestContext) {
 
   const vm = engine.store.get('Resources', sourceResourceId);
   if (!vm || vm['type'] !== TYPES.vm) {
-    throw bmsError(404, 'BMSUserErrorInvalidSourceResourceId', `The virtual machine '${sourceResourceId}' was not found. Check sourceResourceId.`);
+    throw bmsError(
+      404,
+      'BMSUserErrorInvalidSourceResourceId',
+      `The virtual machine '${sourceResourceId}' was not found. Check sourceResourceId.`,
+    );
   }
   const vmLoc = normLocation(asString(vm['location']) ?? '');
   const vaultLoc = normLocation(asString(vault['location']) ?? '');
@@ -316,7 +354,9 @@ function putItem(ctx: RequestContext) {
   );
   const pendingElsewhere = engine.store.protecting.get(normId(sourceResourceId));
   if (elsewhere || (pendingElsewhere && normId(pendingElsewhere.vaultId) !== normId(vaultId))) {
-    const other = elsewhere ? String(elsewhere['id']).slice(0, String(elsewhere['id']).toLowerCase().indexOf('/backupfabrics/')) : pendingElsewhere?.vaultId;
+    const other = elsewhere
+      ? String(elsewhere['id']).slice(0, String(elsewhere['id']).toLowerCase().indexOf('/backupfabrics/'))
+      : pendingElsewhere?.vaultId;
     throw bmsError(
       400,
       'BMSUserErrorVmAlreadyProtected',
@@ -337,7 +377,11 @@ function putItem(ctx: RequestContext) {
   const policyName = lastSegment(policyId);
   const policy = state.policies.get(policyName.toLowerCase());
   if (!policy || !normId(policyId).startsWith(normId(vaultId) + '/backuppolicies/')) {
-    throw bmsError(404, 'BMSUserErrorPolicyNotFound', `Policy '${policyId}' was not found in vault '${String(vault['name'])}'.`);
+    throw bmsError(
+      404,
+      'BMSUserErrorPolicyNotFound',
+      `Policy '${policyId}' was not found in vault '${String(vault['name'])}'.`,
+    );
   }
   const canonicalPolicyName = String(policy['name']);
   const canonicalPolicyId = `${vaultId}/backupPolicies/${canonicalPolicyName}`;
@@ -363,7 +407,10 @@ function putItem(ctx: RequestContext) {
     lockId: itemId,
     apiVersion: ctx.apiVersion,
     jobId: engine.newId(),
-    failure: { code: 'UserErrorGuestAgentStatusUnavailable', message: 'VM Agent unable to communicate with Azure Backup.' },
+    failure: {
+      code: 'UserErrorGuestAgentStatusUnavailable',
+      message: 'VM Agent unable to communicate with Azure Backup.',
+    },
     onSucceeded: () => {
       engine.store.protecting.delete(vmKey);
       const row = build('ProtectionConfigured');
@@ -371,14 +418,21 @@ function putItem(ctx: RequestContext) {
       if (old) {
         const oldProps = asRecord(old['properties']) ?? {};
         row['id'] = old['id'];
-        row['properties'] = { ...oldProps, ...(asRecord(row['properties']) ?? {}), lastBackupStatus: oldProps['lastBackupStatus'] ?? '', lastBackupTime: oldProps['lastBackupTime'] ?? null, lastRecoveryPoint: oldProps['lastRecoveryPoint'] ?? null };
+        row['properties'] = {
+          ...oldProps,
+          ...(asRecord(row['properties']) ?? {}),
+          lastBackupStatus: oldProps['lastBackupStatus'] ?? '',
+          lastBackupTime: oldProps['lastBackupTime'] ?? null,
+          lastRecoveryPoint: oldProps['lastRecoveryPoint'] ?? null,
+        };
       }
       engine.store.put(row);
       state.discovered.delete(vmKey);
     },
     onFailed: () => {
       engine.store.protecting.delete(vmKey);
-      if (!engine.store.get('RecoveryServicesResources', itemId)) engine.store.put(build('ConfiguringProtectionFailed'));
+      if (!engine.store.get('RecoveryServicesResources', itemId))
+        engine.store.put(build('ConfiguringProtectionFailed'));
     },
   });
   engine.store.protecting.set(vmKey, { vaultId, itemId, policyName: canonicalPolicyName });
@@ -393,7 +447,11 @@ function deleteItem(ctx: RequestContext) {
   const item = findItem(ctx, vault);
   const itemId = String(item['id']);
   if (engine.ops.inFlight(itemId)) {
-    throw bmsError(400, 'BMSUserErrorConflictingProtectionOperation', 'Another configure protection operation is in progress for this item.');
+    throw bmsError(
+      400,
+      'BMSUserErrorConflictingProtectionOperation',
+      'Another configure protection operation is in progress for this item.',
+    );
   }
   const op = engine.startLro({
     kind: 'DeleteProtectedItem',
@@ -403,7 +461,13 @@ function deleteItem(ctx: RequestContext) {
     failure: { code: 'BMSUserErrorDeleteFailed', message: 'Delete failed.' },
     onSucceeded: () => engine.store.remove('RecoveryServicesResources', itemId),
   });
-  newJob(engine, String(vault['id']), 'DeleteBackupData', String(asRecord(item['properties'])?.['friendlyName'] ?? ''), op);
+  newJob(
+    engine,
+    String(vault['id']),
+    'DeleteBackupData',
+    String(asRecord(item['properties'])?.['friendlyName'] ?? ''),
+    op,
+  );
   return { status: 202, headers: itemAsyncHeaders(engine, itemId, op) };
 }
 
@@ -414,7 +478,11 @@ function itemOperation(ctx: RequestContext): { vault: Row; itemId: string; op: O
   const opId = ctx.params['operationId'] ?? '';
   const op = ctx.engine.ops.poll(opId);
   if (!op || !op.lockId.startsWith(normId(itemId))) {
-    throw bmsError(404, 'BMSUserErrorOperationNotFound', `Operation '${opId}' was not found for item '${ctx.params['protectedItemName'] ?? ''}'.`);
+    throw bmsError(
+      404,
+      'BMSUserErrorOperationNotFound',
+      `Operation '${opId}' was not found for item '${ctx.params['protectedItemName'] ?? ''}'.`,
+    );
   }
   return { vault, itemId, op };
 }
@@ -440,7 +508,8 @@ function operationResult(ctx: RequestContext) {
   const { engine } = ctx;
   const { itemId, op } = itemOperation(ctx);
   if (op.status === 'InProgress') return { status: 202, headers: itemAsyncHeaders(engine, itemId, op) };
-  if (op.status === 'Failed') throw bmsError(400, op.error?.code ?? 'BMSUserErrorOperationFailed', op.error?.message ?? 'The operation failed.');
+  if (op.status === 'Failed')
+    throw bmsError(400, op.error?.code ?? 'BMSUserErrorOperationFailed', op.error?.message ?? 'The operation failed.');
   const row = engine.store.get('RecoveryServicesResources', itemId);
   if (op.kind === 'ConfigureProtection' || op.kind === 'StopProtection') {
     if (row) return { status: 200, body: protectedItemBody(row) };
@@ -455,9 +524,16 @@ function triggerBackup(ctx: RequestContext) {
   const item = findItem(ctx, vault);
   const itemId = String(item['id']);
   const itemProps = asRecord(item['properties']) ?? {};
-  const state = protectionStateOf(asString(itemProps['currentProtectionState']), asString(itemProps['protectionState']));
+  const state = protectionStateOf(
+    asString(itemProps['currentProtectionState']),
+    asString(itemProps['protectionState']),
+  );
   if (state === 'ProtectionStopped' || state === 'SoftDeleted') {
-    throw bmsError(400, 'BMSUserErrorProtectionStopped', `Protection is stopped for '${String(itemProps['friendlyName'] ?? '')}'. Resume protection before taking a backup.`);
+    throw bmsError(
+      400,
+      'BMSUserErrorProtectionStopped',
+      `Protection is stopped for '${String(itemProps['friendlyName'] ?? '')}'. Resume protection before taking a backup.`,
+    );
   }
   const props = asRecord(bodyObject(ctx.body)['properties']);
   const objectType = asString(props?.['objectType']);
@@ -468,22 +544,32 @@ function triggerBackup(ctx: RequestContext) {
   let expiry = engine.now() + 30 * 24 * 3600 * 1000;
   if (expiryText !== undefined) {
     const parsed = Date.parse(expiryText);
-    if (Number.isNaN(parsed)) throw invalidInput(`recoveryPointExpiryTimeInUTC '${expiryText}' is not a valid date-time.`);
+    if (Number.isNaN(parsed))
+      throw invalidInput(`recoveryPointExpiryTimeInUTC '${expiryText}' is not a valid date-time.`);
     if (parsed <= engine.now()) {
-      throw invalidInput(`recoveryPointExpiryTimeInUTC '${expiryText}' is in the past. The retention date of an on-demand recovery point must be in the future.`);
+      throw invalidInput(
+        `recoveryPointExpiryTimeInUTC '${expiryText}' is in the past. The retention date of an on-demand recovery point must be in the future.`,
+      );
     }
     expiry = parsed;
   }
   const backupLock = `${itemId}/backup`;
   if (engine.ops.inFlight(backupLock)) {
-    throw bmsError(400, 'UserErrorBackupOperationInProgress', 'A backup operation is already in progress for this item.');
+    throw bmsError(
+      400,
+      'UserErrorBackupOperationInProgress',
+      'A backup operation is already in progress for this item.',
+    );
   }
   const op = engine.startLro({
     kind: 'Backup',
     lockId: backupLock,
     apiVersion: ctx.apiVersion,
     jobId: engine.newId(),
-    failure: { code: 'UserErrorGuestAgentStatusUnavailable', message: 'VM Agent unable to communicate with Azure Backup.' },
+    failure: {
+      code: 'UserErrorGuestAgentStatusUnavailable',
+      message: 'VM Agent unable to communicate with Azure Backup.',
+    },
     onSucceeded: () => {
       const at = engine.isoNow();
       setItemProps(engine, itemId, {
@@ -536,13 +622,18 @@ function backupStatus(ctx: RequestContext) {
         ...base,
         vaultId,
         policyName: asString(props['policyName']) ?? lastSegment(asString(props['policyId']) ?? ''),
-        ...(status === 'ProtectionFailed' ? { errorCode: 'UserErrorGuestAgentStatusUnavailable', errorMessage: 'Configure protection failed.' } : {}),
+        ...(status === 'ProtectionFailed'
+          ? { errorCode: 'UserErrorGuestAgentStatusUnavailable', errorMessage: 'Configure protection failed.' }
+          : {}),
       },
     };
   }
   const pending = engine.store.protecting.get(normId(resourceId));
   if (pending) {
-    return { status: 200, body: { protectionStatus: 'Protecting', ...base, vaultId: pending.vaultId, policyName: pending.policyName } };
+    return {
+      status: 200,
+      body: { protectionStatus: 'Protecting', ...base, vaultId: pending.vaultId, policyName: pending.policyName },
+    };
   }
   return { status: 200, body: { protectionStatus: 'NotProtected', ...base } };
 }
@@ -554,7 +645,9 @@ function policyBody(engine: Engine, vaultId: string, policy: Readonly<Row>): Rec
   const name = String(policy['name']).toLowerCase();
   const count = itemsOfVault(engine.store, vaultId).filter((r) => {
     const p = asRecord(r['properties']) ?? {};
-    return (asString(p['policyName']) ?? lastSegment(asString(p['policyId']) ?? '')).toLowerCase() === name && isActive(r);
+    return (
+      (asString(p['policyName']) ?? lastSegment(asString(p['policyId']) ?? '')).toLowerCase() === name && isActive(r)
+    );
   }).length;
   const props = { ...(asRecord(policy['properties']) ?? {}), protectedItemsCount: count };
   return { ...policy, properties: props };
@@ -563,7 +656,9 @@ function policyBody(engine: Engine, vaultId: string, policy: Readonly<Row>): Rec
 function listPolicies(ctx: RequestContext) {
   const vault = findVault(ctx);
   const vaultId = String(vault['id']);
-  const value = [...ctx.engine.store.vaultBackup(vaultId).policies.values()].map((p) => policyBody(ctx.engine, vaultId, p));
+  const value = [...ctx.engine.store.vaultBackup(vaultId).policies.values()].map((p) =>
+    policyBody(ctx.engine, vaultId, p),
+  );
   return { status: 200, body: { value } };
 }
 
@@ -572,7 +667,12 @@ function getPolicy(ctx: RequestContext) {
   const vaultId = String(vault['id']);
   const name = ctx.params['policyName'] ?? '';
   const policy = ctx.engine.store.vaultBackup(vaultId).policies.get(name.toLowerCase());
-  if (!policy) throw bmsError(404, 'BMSUserErrorPolicyNotFound', `Policy '${name}' was not found in vault '${String(vault['name'])}'.`);
+  if (!policy)
+    throw bmsError(
+      404,
+      'BMSUserErrorPolicyNotFound',
+      `Policy '${name}' was not found in vault '${String(vault['name'])}'.`,
+    );
   return { status: 200, body: policyBody(ctx.engine, vaultId, policy) };
 }
 
@@ -617,7 +717,8 @@ function updateStorageConfig(ctx: RequestContext, status: number) {
   const vp = asRecord(vault['properties']) ?? {};
   const rs = { ...(asRecord(vp['redundancySettings']) ?? {}) };
   if (canonical) rs['standardTierStorageRedundancy'] = canonical;
-  if (typeof props['crossRegionRestoreFlag'] === 'boolean') rs['crossRegionRestore'] = props['crossRegionRestoreFlag'] ? 'Enabled' : 'Disabled';
+  if (typeof props['crossRegionRestoreFlag'] === 'boolean')
+    rs['crossRegionRestore'] = props['crossRegionRestoreFlag'] ? 'Enabled' : 'Disabled';
   vp['redundancySettings'] = rs;
   vault['properties'] = vp;
   engine.store.put(vault);
@@ -661,7 +762,12 @@ function getContainer(ctx: RequestContext) {
   const found = itemsOfVault(ctx.engine.store, vaultId)
     .map((i) => containerBody(vaultId, i))
     .find((c) => String(c['name']).toLowerCase() === name.toLowerCase());
-  if (!found) throw bmsError(404, 'BMSUserErrorContainerObjectNotFound', `Container '${name}' is not registered with vault '${String(vault['name'])}'.`);
+  if (!found)
+    throw bmsError(
+      404,
+      'BMSUserErrorContainerObjectNotFound',
+      `Container '${name}' is not registered with vault '${String(vault['name'])}'.`,
+    );
   return { status: 200, body: found };
 }
 
@@ -675,7 +781,8 @@ function getJob(ctx: RequestContext) {
   const vault = findVault(ctx);
   const name = ctx.params['jobName'] ?? '';
   const job = ctx.engine.store.vaultBackup(String(vault['id'])).jobs.get(name.toLowerCase());
-  if (!job) throw bmsError(404, 'BMSUserErrorJobNotFound', `Job '${name}' was not found in vault '${String(vault['name'])}'.`);
+  if (!job)
+    throw bmsError(404, 'BMSUserErrorJobNotFound', `Job '${name}' was not found in vault '${String(vault['name'])}'.`);
   return { status: 200, body: jobBody(ctx.engine, job) };
 }
 
@@ -683,13 +790,55 @@ const ACT = 'Microsoft.RecoveryServices/vaults';
 
 /** Azure Backup routes. */
 export const backupRoutes: Route[] = [
-  { method: 'POST', pattern: `${FABRIC}/refreshContainers`, apiVersions: V, action: `${ACT}/backupFabrics/refreshContainers/action`, handler: refreshContainers },
-  { method: 'GET', pattern: `${FABRIC}/operationResults/{operationId}`, apiVersions: V, action: `${ACT}/backupFabrics/operationResults/read`, handler: refreshResult },
-  { method: 'GET', pattern: `${VAULT}/backupProtectableItems`, apiVersions: V, action: `${ACT}/backupProtectableItems/read`, handler: protectableItems },
-  { method: 'GET', pattern: `${VAULT}/backupProtectedItems`, apiVersions: V, action: `${ACT}/backupProtectedItems/read`, handler: listItems },
-  { method: 'GET', pattern: ITEM, apiVersions: V, action: `${ACT}/backupFabrics/protectionContainers/protectedItems/read`, handler: getItem },
-  { method: 'PUT', pattern: ITEM, apiVersions: V, action: `${ACT}/backupFabrics/protectionContainers/protectedItems/write`, handler: putItem },
-  { method: 'DELETE', pattern: ITEM, apiVersions: V, action: `${ACT}/backupFabrics/protectionContainers/protectedItems/delete`, handler: deleteItem },
+  {
+    method: 'POST',
+    pattern: `${FABRIC}/refreshContainers`,
+    apiVersions: V,
+    action: `${ACT}/backupFabrics/refreshContainers/action`,
+    handler: refreshContainers,
+  },
+  {
+    method: 'GET',
+    pattern: `${FABRIC}/operationResults/{operationId}`,
+    apiVersions: V,
+    action: `${ACT}/backupFabrics/operationResults/read`,
+    handler: refreshResult,
+  },
+  {
+    method: 'GET',
+    pattern: `${VAULT}/backupProtectableItems`,
+    apiVersions: V,
+    action: `${ACT}/backupProtectableItems/read`,
+    handler: protectableItems,
+  },
+  {
+    method: 'GET',
+    pattern: `${VAULT}/backupProtectedItems`,
+    apiVersions: V,
+    action: `${ACT}/backupProtectedItems/read`,
+    handler: listItems,
+  },
+  {
+    method: 'GET',
+    pattern: ITEM,
+    apiVersions: V,
+    action: `${ACT}/backupFabrics/protectionContainers/protectedItems/read`,
+    handler: getItem,
+  },
+  {
+    method: 'PUT',
+    pattern: ITEM,
+    apiVersions: V,
+    action: `${ACT}/backupFabrics/protectionContainers/protectedItems/write`,
+    handler: putItem,
+  },
+  {
+    method: 'DELETE',
+    pattern: ITEM,
+    apiVersions: V,
+    action: `${ACT}/backupFabrics/protectionContainers/protectedItems/delete`,
+    handler: deleteItem,
+  },
   {
     method: 'GET',
     pattern: `${ITEM}/operationsStatus/{operationId}`,
@@ -704,17 +853,42 @@ export const backupRoutes: Route[] = [
     action: `${ACT}/backupFabrics/protectionContainers/protectedItems/operationResults/read`,
     handler: operationResult,
   },
-  { method: 'POST', pattern: `${ITEM}/backup`, apiVersions: V, action: `${ACT}/backupFabrics/protectionContainers/protectedItems/backup/action`, handler: triggerBackup },
   {
     method: 'POST',
-    pattern: '/subscriptions/{subscriptionId}/providers/Microsoft.RecoveryServices/locations/{azureRegion}/backupStatus',
+    pattern: `${ITEM}/backup`,
+    apiVersions: V,
+    action: `${ACT}/backupFabrics/protectionContainers/protectedItems/backup/action`,
+    handler: triggerBackup,
+  },
+  {
+    method: 'POST',
+    pattern:
+      '/subscriptions/{subscriptionId}/providers/Microsoft.RecoveryServices/locations/{azureRegion}/backupStatus',
     apiVersions: V,
     action: 'Microsoft.RecoveryServices/locations/backupStatus/action',
     handler: backupStatus,
   },
-  { method: 'GET', pattern: `${VAULT}/backupPolicies`, apiVersions: V, action: `${ACT}/backupPolicies/read`, handler: listPolicies },
-  { method: 'GET', pattern: `${VAULT}/backupPolicies/{policyName}`, apiVersions: V, action: `${ACT}/backupPolicies/read`, handler: getPolicy },
-  { method: 'GET', pattern: `${VAULT}/backupstorageconfig/vaultstorageconfig`, apiVersions: V, action: `${ACT}/backupstorageconfig/read`, handler: getStorageConfig },
+  {
+    method: 'GET',
+    pattern: `${VAULT}/backupPolicies`,
+    apiVersions: V,
+    action: `${ACT}/backupPolicies/read`,
+    handler: listPolicies,
+  },
+  {
+    method: 'GET',
+    pattern: `${VAULT}/backupPolicies/{policyName}`,
+    apiVersions: V,
+    action: `${ACT}/backupPolicies/read`,
+    handler: getPolicy,
+  },
+  {
+    method: 'GET',
+    pattern: `${VAULT}/backupstorageconfig/vaultstorageconfig`,
+    apiVersions: V,
+    action: `${ACT}/backupstorageconfig/read`,
+    handler: getStorageConfig,
+  },
   {
     method: 'PUT',
     pattern: `${VAULT}/backupstorageconfig/vaultstorageconfig`,
@@ -729,8 +903,32 @@ export const backupRoutes: Route[] = [
     action: `${ACT}/backupstorageconfig/write`,
     handler: (ctx) => updateStorageConfig(ctx, 204),
   },
-  { method: 'GET', pattern: `${VAULT}/backupProtectionContainers`, apiVersions: V, action: `${ACT}/backupProtectionContainers/read`, handler: listContainers },
-  { method: 'GET', pattern: `${FABRIC}/protectionContainers/{containerName}`, apiVersions: V, action: `${ACT}/backupFabrics/protectionContainers/read`, handler: getContainer },
-  { method: 'GET', pattern: `${VAULT}/backupJobs`, apiVersions: V, action: `${ACT}/backupJobs/read`, handler: listJobs },
-  { method: 'GET', pattern: `${VAULT}/backupJobs/{jobName}`, apiVersions: V, action: `${ACT}/backupJobs/read`, handler: getJob },
+  {
+    method: 'GET',
+    pattern: `${VAULT}/backupProtectionContainers`,
+    apiVersions: V,
+    action: `${ACT}/backupProtectionContainers/read`,
+    handler: listContainers,
+  },
+  {
+    method: 'GET',
+    pattern: `${FABRIC}/protectionContainers/{containerName}`,
+    apiVersions: V,
+    action: `${ACT}/backupFabrics/protectionContainers/read`,
+    handler: getContainer,
+  },
+  {
+    method: 'GET',
+    pattern: `${VAULT}/backupJobs`,
+    apiVersions: V,
+    action: `${ACT}/backupJobs/read`,
+    handler: listJobs,
+  },
+  {
+    method: 'GET',
+    pattern: `${VAULT}/backupJobs/{jobName}`,
+    apiVersions: V,
+    action: `${ACT}/backupJobs/read`,
+    handler: getJob,
+  },
 ];

@@ -112,7 +112,10 @@ export class OperationRegistry {
     op.endedAt = this.clock();
     if (op.willFail) {
       op.status = 'Failed';
-      op.error = this.failures.get(op.id.toLowerCase()) ?? { code: 'InternalServerError', message: 'The operation failed.' };
+      op.error = this.failures.get(op.id.toLowerCase()) ?? {
+        code: 'InternalServerError',
+        message: 'The operation failed.',
+      };
       op.onFailed?.();
     } else {
       op.status = 'Succeeded';

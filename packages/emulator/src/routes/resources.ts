@@ -80,9 +80,27 @@ const RG = '/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}';
 
 /** Resource group routes. */
 export const resourceRoutes: Route[] = [
-  { method: 'GET', pattern: RG, apiVersions: API_VERSIONS.resources, action: 'Microsoft.Resources/subscriptions/resourceGroups/read', handler: getGroup },
-  { method: 'HEAD', pattern: RG, apiVersions: API_VERSIONS.resources, action: 'Microsoft.Resources/subscriptions/resourceGroups/read', handler: headGroup },
-  { method: 'PUT', pattern: RG, apiVersions: API_VERSIONS.resources, action: 'Microsoft.Resources/subscriptions/resourceGroups/write', handler: putGroup },
+  {
+    method: 'GET',
+    pattern: RG,
+    apiVersions: API_VERSIONS.resources,
+    action: 'Microsoft.Resources/subscriptions/resourceGroups/read',
+    handler: getGroup,
+  },
+  {
+    method: 'HEAD',
+    pattern: RG,
+    apiVersions: API_VERSIONS.resources,
+    action: 'Microsoft.Resources/subscriptions/resourceGroups/read',
+    handler: headGroup,
+  },
+  {
+    method: 'PUT',
+    pattern: RG,
+    apiVersions: API_VERSIONS.resources,
+    action: 'Microsoft.Resources/subscriptions/resourceGroups/write',
+    handler: putGroup,
+  },
   {
     method: 'GET',
     pattern: '/subscriptions/{subscriptionId}/resourcegroups',
