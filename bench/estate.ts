@@ -39,10 +39,22 @@ function base(id: string, type: string, location: string, tags: Record<string, s
 }
 
 /** An NSG security rule as the API returns it: singular and plural fields side by side. */
-export function securityRule(nsgId: string, r: {
-  name: string; priority: number; direction?: 'Inbound' | 'Outbound'; access: string; protocol?: string;
-  destination?: string; destinations?: string[]; ports?: string; portList?: string[]; source?: string; sourceAsgs?: string[];
-}): Row {
+export function securityRule(
+  nsgId: string,
+  r: {
+    name: string;
+    priority: number;
+    direction?: 'Inbound' | 'Outbound';
+    access: string;
+    protocol?: string;
+    destination?: string;
+    destinations?: string[];
+    ports?: string;
+    portList?: string[];
+    source?: string;
+    sourceAsgs?: string[];
+  },
+): Row {
   const props: Row = {
     provisioningState: 'Succeeded',
     protocol: r.protocol ?? '*',
@@ -59,34 +71,98 @@ export function securityRule(nsgId: string, r: {
   if (!r.destinations) props.destinationAddressPrefix = r.destination ?? '*';
   if (r.sourceAsgs) props.sourceApplicationSecurityGroups = r.sourceAsgs.map((id) => ({ id }));
   else props.sourceAddressPrefix = r.source ?? '*';
-  return { name: r.name, id: `${nsgId}/securityRules/${r.name}`, etag: 'W/"6b2c4d3e-1f20-4a5b-8c7d-9e0f1a2b3c4d"', type: 'Microsoft.Network/networkSecurityGroups/securityRules', properties: props };
+  return {
+    name: r.name,
+    id: `${nsgId}/securityRules/${r.name}`,
+    etag: 'W/"6b2c4d3e-1f20-4a5b-8c7d-9e0f1a2b3c4d"',
+    type: 'Microsoft.Network/networkSecurityGroups/securityRules',
+    properties: props,
+  };
 }
 
 /** The six platform default rules, as an NSG GET returns them. */
 export function defaultRules(nsgId: string): Row[] {
-  const d = (name: string, priority: number, direction: string, access: string, src: string, dst: string, description: string): Row => ({
+  const d = (
+    name: string,
+    priority: number,
+    direction: string,
+    access: string,
+    src: string,
+    dst: string,
+    description: string,
+  ): Row => ({
     name,
     id: `${nsgId}/defaultSecurityRules/${name}`,
     etag: 'W/"6b2c4d3e-1f20-4a5b-8c7d-9e0f1a2b3c4d"',
     type: 'Microsoft.Network/networkSecurityGroups/defaultSecurityRules',
     properties: {
-      provisioningState: 'Succeeded', description, protocol: '*', sourcePortRange: '*', destinationPortRange: '*',
-      sourceAddressPrefix: src, destinationAddressPrefix: dst, access, priority, direction,
-      sourcePortRanges: [], destinationPortRanges: [], sourceAddressPrefixes: [], destinationAddressPrefixes: [],
+      provisioningState: 'Succeeded',
+      description,
+      protocol: '*',
+      sourcePortRange: '*',
+      destinationPortRange: '*',
+      sourceAddressPrefix: src,
+      destinationAddressPrefix: dst,
+      access,
+      priority,
+      direction,
+      sourcePortRanges: [],
+      destinationPortRanges: [],
+      sourceAddressPrefixes: [],
+      destinationAddressPrefixes: [],
     },
   });
   return [
-    d('AllowVnetInBound', 65000, 'Inbound', 'Allow', 'VirtualNetwork', 'VirtualNetwork', 'Allow inbound traffic from all VMs in VNET'),
-    d('AllowAzureLoadBalancerInBound', 65001, 'Inbound', 'Allow', 'AzureLoadBalancer', '*', 'Allow inbound traffic from azure load balancer'),
+    d(
+      'AllowVnetInBound',
+      65000,
+      'Inbound',
+      'Allow',
+      'VirtualNetwork',
+      'VirtualNetwork',
+      'Allow inbound traffic from all VMs in VNET',
+    ),
+    d(
+      'AllowAzureLoadBalancerInBound',
+      65001,
+      'Inbound',
+      'Allow',
+      'AzureLoadBalancer',
+      '*',
+      'Allow inbound traffic from azure load balancer',
+    ),
     d('DenyAllInBound', 65500, 'Inbound', 'Deny', '*', '*', 'Deny all inbound traffic'),
-    d('AllowVnetOutBound', 65000, 'Outbound', 'Allow', 'VirtualNetwork', 'VirtualNetwork', 'Allow outbound traffic from all VMs to all VMs in VNET'),
-    d('AllowInternetOutBound', 65001, 'Outbound', 'Allow', '*', 'Internet', 'Allow outbound traffic from all VMs to Internet'),
+    d(
+      'AllowVnetOutBound',
+      65000,
+      'Outbound',
+      'Allow',
+      'VirtualNetwork',
+      'VirtualNetwork',
+      'Allow outbound traffic from all VMs to all VMs in VNET',
+    ),
+    d(
+      'AllowInternetOutBound',
+      65001,
+      'Outbound',
+      'Allow',
+      '*',
+      'Internet',
+      'Allow outbound traffic from all VMs to Internet',
+    ),
     d('DenyAllOutBound', 65500, 'Outbound', 'Deny', '*', '*', 'Deny all outbound traffic'),
   ];
 }
 
 /** An NSG row. `withDefaults: false` leaves out `defaultSecurityRules`, as some exports do. */
-export function nsgRow(sub: string, rg: string, name: string, location: string, rules: Parameters<typeof securityRule>[1][], opts: { withDefaults?: boolean; subnets?: string[]; nics?: string[] } = {}): Row {
+export function nsgRow(
+  sub: string,
+  rg: string,
+  name: string,
+  location: string,
+  rules: Parameters<typeof securityRule>[1][],
+  opts: { withDefaults?: boolean; subnets?: string[]; nics?: string[] } = {},
+): Row {
   const id = rid(sub, rg, 'Microsoft.Network', 'networkSecurityGroups', name);
   const props: Row = {
     provisioningState: 'Succeeded',
@@ -96,11 +172,22 @@ export function nsgRow(sub: string, rg: string, name: string, location: string, 
   if (opts.withDefaults !== false) props.defaultSecurityRules = defaultRules(id);
   if (opts.subnets?.length) props.subnets = opts.subnets.map((s) => ({ id: s }));
   if (opts.nics?.length) props.networkInterfaces = opts.nics.map((n) => ({ id: n }));
-  return { ...base(id, 'microsoft.network/networksecuritygroups', location, {}), etag: 'W/"6b2c4d3e-1f20-4a5b-8c7d-9e0f1a2b3c4d"', properties: props };
+  return {
+    ...base(id, 'microsoft.network/networksecuritygroups', location, {}),
+    etag: 'W/"6b2c4d3e-1f20-4a5b-8c7d-9e0f1a2b3c4d"',
+    properties: props,
+  };
 }
 
 /** A VNet row with inline subnets. */
-export function vnetRow(sub: string, rg: string, name: string, location: string, cidr: string, subnets: { name: string; cidr: string; nsgId?: string }[]): Row {
+export function vnetRow(
+  sub: string,
+  rg: string,
+  name: string,
+  location: string,
+  cidr: string,
+  subnets: { name: string; cidr: string; nsgId?: string }[],
+): Row {
   const id = rid(sub, rg, 'Microsoft.Network', 'virtualNetworks', name);
   return {
     ...base(id, 'microsoft.network/virtualnetworks', location, {}),
@@ -130,27 +217,37 @@ export function vnetRow(sub: string, rg: string, name: string, location: string,
 }
 
 /** A NIC row with one ipconfig. */
-export function nicRow(sub: string, rg: string, name: string, location: string, ip: string, subnetId: string, opts: { nsgId?: string; vmId?: string; asgs?: string[] } = {}): Row {
+export function nicRow(
+  sub: string,
+  rg: string,
+  name: string,
+  location: string,
+  ip: string,
+  subnetId: string,
+  opts: { nsgId?: string; vmId?: string; asgs?: string[] } = {},
+): Row {
   const id = rid(sub, rg, 'Microsoft.Network', 'networkInterfaces', name);
   return {
     ...base(id, 'microsoft.network/networkinterfaces', location, {}),
     etag: 'W/"5e4d3c2b-1a0f-4e9d-8c7b-6a5f4e3d2c1b"',
     properties: {
       provisioningState: 'Succeeded',
-      ipConfigurations: [{
-        name: 'ipconfig1',
-        id: `${id}/ipConfigurations/ipconfig1`,
-        type: 'Microsoft.Network/networkInterfaces/ipConfigurations',
-        properties: {
-          provisioningState: 'Succeeded',
-          privateIPAddress: ip,
-          privateIPAllocationMethod: 'Dynamic',
-          privateIPAddressVersion: 'IPv4',
-          subnet: { id: subnetId },
-          primary: true,
-          ...(opts.asgs ? { applicationSecurityGroups: opts.asgs.map((a) => ({ id: a })) } : {}),
+      ipConfigurations: [
+        {
+          name: 'ipconfig1',
+          id: `${id}/ipConfigurations/ipconfig1`,
+          type: 'Microsoft.Network/networkInterfaces/ipConfigurations',
+          properties: {
+            provisioningState: 'Succeeded',
+            privateIPAddress: ip,
+            privateIPAllocationMethod: 'Dynamic',
+            privateIPAddressVersion: 'IPv4',
+            subnet: { id: subnetId },
+            primary: true,
+            ...(opts.asgs ? { applicationSecurityGroups: opts.asgs.map((a) => ({ id: a })) } : {}),
+          },
         },
-      }],
+      ],
       dnsSettings: { dnsServers: [], appliedDnsServers: [] },
       enableAcceleratedNetworking: false,
       enableIPForwarding: false,
@@ -163,7 +260,20 @@ export function nicRow(sub: string, rg: string, name: string, location: string, 
 }
 
 /** A VM row as Resource Graph returns it (`properties.extended.instanceView.powerState`). */
-export function vmRow(sub: string, rg: string, name: string, location: string, nicId: string, opts: { managed?: boolean; os?: 'Linux' | 'Windows'; tags?: Record<string, string>; power?: string; size?: string } = {}): Row {
+export function vmRow(
+  sub: string,
+  rg: string,
+  name: string,
+  location: string,
+  nicId: string,
+  opts: {
+    managed?: boolean;
+    os?: 'Linux' | 'Windows';
+    tags?: Record<string, string>;
+    power?: string;
+    size?: string;
+  } = {},
+): Row {
   const id = rid(sub, rg, 'Microsoft.Compute', 'virtualMachines', name);
   const os = opts.os ?? 'Linux';
   const osDisk: Row = {
@@ -173,8 +283,13 @@ export function vmRow(sub: string, rg: string, name: string, location: string, n
     caching: 'ReadWrite',
     diskSizeGB: os === 'Windows' ? 127 : 30,
   };
-  if (opts.managed === false) osDisk.vhd = { uri: `https://st${name.replace(/-/g, '')}.blob.core.windows.net/vhds/${name}-osdisk.vhd` };
-  else osDisk.managedDisk = { storageAccountType: 'Premium_LRS', id: rid(sub, rg.toUpperCase(), 'Microsoft.Compute', 'disks', `${name}_OsDisk_1`) };
+  if (opts.managed === false)
+    osDisk.vhd = { uri: `https://st${name.replace(/-/g, '')}.blob.core.windows.net/vhds/${name}-osdisk.vhd` };
+  else
+    osDisk.managedDisk = {
+      storageAccountType: 'Premium_LRS',
+      id: rid(sub, rg.toUpperCase(), 'Microsoft.Compute', 'disks', `${name}_OsDisk_1`),
+    };
   const power = opts.power ?? 'PowerState/running';
   return {
     ...base(id, 'microsoft.compute/virtualmachines', location, opts.tags ?? {}),
@@ -186,20 +301,52 @@ export function vmRow(sub: string, rg: string, name: string, location: string, n
       storageProfile: {
         osDisk,
         dataDisks: [],
-        imageReference: os === 'Windows'
-          ? { publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-azure-edition', version: 'latest' }
-          : { publisher: 'Canonical', offer: '0001-com-ubuntu-server-jammy', sku: '22_04-lts-gen2', version: 'latest' },
+        imageReference:
+          os === 'Windows'
+            ? {
+                publisher: 'MicrosoftWindowsServer',
+                offer: 'WindowsServer',
+                sku: '2022-datacenter-azure-edition',
+                version: 'latest',
+              }
+            : {
+                publisher: 'Canonical',
+                offer: '0001-com-ubuntu-server-jammy',
+                sku: '22_04-lts-gen2',
+                version: 'latest',
+              },
       },
-      osProfile: { computerName: name, adminUsername: 'azureuser', ...(os === 'Windows' ? { windowsConfiguration: { provisionVMAgent: true, enableAutomaticUpdates: true } } : { linuxConfiguration: { disablePasswordAuthentication: true, provisionVMAgent: true } }) },
+      osProfile: {
+        computerName: name,
+        adminUsername: 'azureuser',
+        ...(os === 'Windows'
+          ? { windowsConfiguration: { provisionVMAgent: true, enableAutomaticUpdates: true } }
+          : { linuxConfiguration: { disablePasswordAuthentication: true, provisionVMAgent: true } }),
+      },
       networkProfile: { networkInterfaces: [{ id: nicId, properties: { primary: true } }] },
       provisioningState: 'Succeeded',
-      extended: { instanceView: { powerState: { code: power, level: 'Info', displayStatus: power === 'PowerState/running' ? 'VM running' : 'VM deallocated' } } },
+      extended: {
+        instanceView: {
+          powerState: {
+            code: power,
+            level: 'Info',
+            displayStatus: power === 'PowerState/running' ? 'VM running' : 'VM deallocated',
+          },
+        },
+      },
     },
   };
 }
 
 /** A Recovery Services vault row. */
-export function vaultRow(sub: string, rg: string, name: string, location: string, redundancy: string, tags: Record<string, string> = {}): Row {
+export function vaultRow(
+  sub: string,
+  rg: string,
+  name: string,
+  location: string,
+  redundancy: string,
+  tags: Record<string, string> = {},
+): Row {
   const id = rid(sub, rg, 'Microsoft.RecoveryServices', 'vaults', name);
   return {
     ...base(id, 'microsoft.recoveryservices/vaults', location, tags),
@@ -217,7 +364,13 @@ export function vaultRow(sub: string, rg: string, name: string, location: string
 }
 
 /** A protected item row (RecoveryServicesResources). The source id is written lower-case, as Resource Graph does. */
-export function protectedItemRow(vaultId: string, vmId: string, location: string, state = 'ProtectionConfigured', policy = 'DefaultPolicy'): Row {
+export function protectedItemRow(
+  vaultId: string,
+  vmId: string,
+  location: string,
+  state = 'ProtectionConfigured',
+  policy = 'DefaultPolicy',
+): Row {
   const m = /resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)$/i.exec(vmId);
   const rg = (m?.[1] ?? '').toLowerCase();
   const vm = (m?.[2] ?? '').toLowerCase();
@@ -245,12 +398,28 @@ export function protectedItemRow(vaultId: string, vmId: string, location: string
       protectionState: state === 'ProtectionConfigured' ? 'Protected' : state,
       healthStatus: state === 'ProtectionConfigured' ? 'Passed' : 'ActionRequired',
       lastBackupStatus: state === 'ProtectionConfigured' ? 'Completed' : 'Failed',
-      dataSourceInfo: { resourceID: vmId.toLowerCase(), resourceLocation: location, resourceName: m?.[2] ?? '', type: 'Microsoft.Compute/virtualMachines', datasourceType: 'Microsoft.Compute/virtualMachines' },
+      dataSourceInfo: {
+        resourceID: vmId.toLowerCase(),
+        resourceLocation: location,
+        resourceName: m?.[2] ?? '',
+        type: 'Microsoft.Compute/virtualMachines',
+        datasourceType: 'Microsoft.Compute/virtualMachines',
+      },
     },
   };
 }
 
-interface VmSpec { name: string; ip: string; managed?: boolean; os?: 'Linux' | 'Windows'; tags?: Record<string, string>; protectedBy?: { vaultId: string; state?: string }; nicNsgId?: string; asgs?: string[]; power?: string }
+interface VmSpec {
+  name: string;
+  ip: string;
+  managed?: boolean;
+  os?: 'Linux' | 'Windows';
+  tags?: Record<string, string>;
+  protectedBy?: { vaultId: string; state?: string };
+  nicNsgId?: string;
+  asgs?: string[];
+  power?: string;
+}
 
 function vmsIn(rows: Row[], sub: string, rg: string, location: string, subnetId: string, specs: VmSpec[]): void {
   for (const s of specs) {
@@ -262,12 +431,15 @@ function vmsIn(rows: Row[], sub: string, rg: string, location: string, subnetId:
       ...(s.power ? { power: s.power } : {}),
     });
     rows.push(vm);
-    rows.push(nicRow(sub, rg, `${s.name}-nic`, location, s.ip, subnetId, {
-      vmId: vm.id as string,
-      ...(s.nicNsgId ? { nsgId: s.nicNsgId } : {}),
-      ...(s.asgs ? { asgs: s.asgs } : {}),
-    }));
-    if (s.protectedBy) rows.push(protectedItemRow(s.protectedBy.vaultId, vm.id as string, location, s.protectedBy.state));
+    rows.push(
+      nicRow(sub, rg, `${s.name}-nic`, location, s.ip, subnetId, {
+        vmId: vm.id as string,
+        ...(s.nicNsgId ? { nsgId: s.nicNsgId } : {}),
+        ...(s.asgs ? { asgs: s.asgs } : {}),
+      }),
+    );
+    if (s.protectedBy)
+      rows.push(protectedItemRow(s.protectedBy.vaultId, vm.id as string, location, s.protectedBy.state));
   }
 }
 
@@ -292,27 +464,86 @@ export function sampleEstate(): Row[] {
   const nsgNicLocked = rid(P, 'rg-app-eus', 'Microsoft.Network', 'networkSecurityGroups', 'nsg-batch-nic');
   const asgBackup = rid(P, eusNet, 'Microsoft.Network', 'applicationSecurityGroups', 'asg-backup-allowed');
   const vnetEus = rid(P, eusNet, 'Microsoft.Network', 'virtualNetworks', 'vnet-prod-eus');
-  rows.push(vnetRow(P, eusNet, 'vnet-prod-eus', 'eastus', '10.10.0.0/16', [
-    { name: 'snet-web', cidr: '10.10.1.0/24', nsgId: nsgWebEus },
-    { name: 'snet-app', cidr: '10.10.2.0/24', nsgId: nsgAppEus },
-    { name: 'snet-data', cidr: '10.10.3.0/24', nsgId: nsgDataEus },
-  ]));
-  rows.push(nsgRow(P, eusNet, 'nsg-web-eus', 'eastus', [
-    { name: 'Allow-HTTPS-Inbound', priority: 100, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', ports: '443', source: 'Internet' },
-    { name: 'Allow-AzureMonitor-Outbound', priority: 3000, access: 'Allow', protocol: 'Tcp', ports: '443', destination: 'AzureMonitor' },
-    { name: 'Deny-Internet-Outbound', priority: 4000, access: 'Deny', destination: 'Internet' },
-  ], { subnets: [`${vnetEus}/subnets/snet-web`] }));
-  rows.push(nsgRow(P, eusNet, 'nsg-app-eus', 'eastus', [
-    { name: 'Allow-Backup-ASG', priority: 200, access: 'Allow', protocol: 'TCP', portList: ['443', '8443'], destination: 'Storage.EastUS', sourceAsgs: [asgBackup] },
-    { name: 'Deny-Internet-Outbound', priority: 300, access: 'deny', destination: 'Internet' },
-  ], { subnets: [`${vnetEus}/subnets/snet-app`], withDefaults: false }));
-  rows.push(nsgRow(P, eusNet, 'nsg-data-eus', 'eastus', [
-    { name: 'Deny-Storage-Exfiltration', priority: 150, access: 'Deny', destination: 'Storage' },
-  ], { subnets: [`${vnetEus}/subnets/snet-data`] }));
-  rows.push(nsgRow(P, 'rg-app-eus', 'nsg-batch-nic', 'eastus', [
-    { name: 'Allow-Storage-443', priority: 500, access: 'Allow', protocol: 'Tcp', ports: '443', destination: 'Storage.EastUS' },
-    { name: 'Deny-All-Outbound', priority: 1000, access: 'Deny' },
-  ]));
+  rows.push(
+    vnetRow(P, eusNet, 'vnet-prod-eus', 'eastus', '10.10.0.0/16', [
+      { name: 'snet-web', cidr: '10.10.1.0/24', nsgId: nsgWebEus },
+      { name: 'snet-app', cidr: '10.10.2.0/24', nsgId: nsgAppEus },
+      { name: 'snet-data', cidr: '10.10.3.0/24', nsgId: nsgDataEus },
+    ]),
+  );
+  rows.push(
+    nsgRow(
+      P,
+      eusNet,
+      'nsg-web-eus',
+      'eastus',
+      [
+        {
+          name: 'Allow-HTTPS-Inbound',
+          priority: 100,
+          direction: 'Inbound',
+          access: 'Allow',
+          protocol: 'Tcp',
+          ports: '443',
+          source: 'Internet',
+        },
+        {
+          name: 'Allow-AzureMonitor-Outbound',
+          priority: 3000,
+          access: 'Allow',
+          protocol: 'Tcp',
+          ports: '443',
+          destination: 'AzureMonitor',
+        },
+        { name: 'Deny-Internet-Outbound', priority: 4000, access: 'Deny', destination: 'Internet' },
+      ],
+      { subnets: [`${vnetEus}/subnets/snet-web`] },
+    ),
+  );
+  rows.push(
+    nsgRow(
+      P,
+      eusNet,
+      'nsg-app-eus',
+      'eastus',
+      [
+        {
+          name: 'Allow-Backup-ASG',
+          priority: 200,
+          access: 'Allow',
+          protocol: 'TCP',
+          portList: ['443', '8443'],
+          destination: 'Storage.EastUS',
+          sourceAsgs: [asgBackup],
+        },
+        { name: 'Deny-Internet-Outbound', priority: 300, access: 'deny', destination: 'Internet' },
+      ],
+      { subnets: [`${vnetEus}/subnets/snet-app`], withDefaults: false },
+    ),
+  );
+  rows.push(
+    nsgRow(
+      P,
+      eusNet,
+      'nsg-data-eus',
+      'eastus',
+      [{ name: 'Deny-Storage-Exfiltration', priority: 150, access: 'Deny', destination: 'Storage' }],
+      { subnets: [`${vnetEus}/subnets/snet-data`] },
+    ),
+  );
+  rows.push(
+    nsgRow(P, 'rg-app-eus', 'nsg-batch-nic', 'eastus', [
+      {
+        name: 'Allow-Storage-443',
+        priority: 500,
+        access: 'Allow',
+        protocol: 'Tcp',
+        ports: '443',
+        destination: 'Storage.EastUS',
+      },
+      { name: 'Deny-All-Outbound', priority: 1000, access: 'Deny' },
+    ]),
+  );
 
   const webSubnet = `${vnetEus}/subnets/snet-web`;
   const appSubnet = `${vnetEus}/subnets/snet-app`;
@@ -323,7 +554,11 @@ export function sampleEstate(): Row[] {
     { name: 'vm-web-eus-03', ip: '10.10.1.6' },
     { name: 'vm-web-eus-04', ip: '10.10.1.7', os: 'Windows' },
     { name: 'vm-web-eus-05', ip: '10.10.1.8', managed: false, protectedBy: { vaultId: prodEusVault } },
-    { name: 'vm-web-eus-06', ip: '10.10.1.9', tags: { 'backup-exempt': 'true', reason: 'stateless, rebuilt from image' } },
+    {
+      name: 'vm-web-eus-06',
+      ip: '10.10.1.9',
+      tags: { 'backup-exempt': 'true', reason: 'stateless, rebuilt from image' },
+    },
   ]);
   vmsIn(rows, P, 'RG-App-EUS', 'eastus', appSubnet, [
     { name: 'vm-app-eus-01', ip: '10.10.2.4', asgs: [asgBackup], protectedBy: { vaultId: prodEusVault } },
@@ -331,8 +566,19 @@ export function sampleEstate(): Row[] {
     { name: 'vm-app-eus-03', ip: '10.10.2.6', asgs: [asgBackup] },
     { name: 'vm-app-eus-04', ip: '10.10.2.7', protectedBy: { vaultId: prodEusVault } },
     { name: 'vm-app-eus-05', ip: '10.10.2.8', asgs: [asgBackup], tags: { 'backup-vault': 'rsv-legacy-weu' } },
-    { name: 'vm-app-eus-06', ip: '10.10.2.9', asgs: [asgBackup], protectedBy: { vaultId: prodEusVault, state: 'ProtectionStopped' } },
-    { name: 'vm-batch-eus-01', ip: '10.10.2.20', asgs: [asgBackup], nicNsgId: nsgNicLocked, protectedBy: { vaultId: prodEusVault } },
+    {
+      name: 'vm-app-eus-06',
+      ip: '10.10.2.9',
+      asgs: [asgBackup],
+      protectedBy: { vaultId: prodEusVault, state: 'ProtectionStopped' },
+    },
+    {
+      name: 'vm-batch-eus-01',
+      ip: '10.10.2.20',
+      asgs: [asgBackup],
+      nicNsgId: nsgNicLocked,
+      protectedBy: { vaultId: prodEusVault },
+    },
   ]);
   vmsIn(rows, P, 'RG-Data-EUS', 'eastus', dataSubnet, [
     { name: 'vm-sql-eus-01', ip: '10.10.3.4', os: 'Windows', protectedBy: { vaultId: prodEusVault } },
@@ -344,14 +590,25 @@ export function sampleEstate(): Row[] {
   const weuNet = 'rg-network-weu';
   const nsgWebWeu = rid(P, weuNet, 'Microsoft.Network', 'networkSecurityGroups', 'nsg-web-weu');
   const vnetWeu = rid(P, weuNet, 'Microsoft.Network', 'virtualNetworks', 'vnet-prod-weu');
-  rows.push(vnetRow(P, weuNet, 'vnet-prod-weu', 'westeurope', '10.20.0.0/16', [
-    { name: 'snet-web', cidr: '10.20.1.0/24', nsgId: nsgWebWeu },
-    { name: 'snet-app', cidr: '10.20.2.0/24' },
-  ]));
-  rows.push(nsgRow(P, weuNet, 'nsg-web-weu', 'westeurope', [
-    { name: 'Allow-VNet-Outbound', priority: 900, access: 'Allow', destination: 'VirtualNetwork' },
-    { name: 'Deny_All', priority: 1000, access: 'Deny' },
-  ], { subnets: [`${vnetWeu}/subnets/snet-web`] }));
+  rows.push(
+    vnetRow(P, weuNet, 'vnet-prod-weu', 'westeurope', '10.20.0.0/16', [
+      { name: 'snet-web', cidr: '10.20.1.0/24', nsgId: nsgWebWeu },
+      { name: 'snet-app', cidr: '10.20.2.0/24' },
+    ]),
+  );
+  rows.push(
+    nsgRow(
+      P,
+      weuNet,
+      'nsg-web-weu',
+      'westeurope',
+      [
+        { name: 'Allow-VNet-Outbound', priority: 900, access: 'Allow', destination: 'VirtualNetwork' },
+        { name: 'Deny_All', priority: 1000, access: 'Deny' },
+      ],
+      { subnets: [`${vnetWeu}/subnets/snet-web`] },
+    ),
+  );
   vmsIn(rows, P, 'RG-Web-WEU', 'westeurope', `${vnetWeu}/subnets/snet-web`, [
     { name: 'vm-web-weu-01', ip: '10.20.1.4', protectedBy: { vaultId: prodWeuVault } },
     { name: 'vm-web-weu-02', ip: '10.20.1.5' },
@@ -365,22 +622,47 @@ export function sampleEstate(): Row[] {
     { name: 'vm-app-weu-04', ip: '10.20.2.7', tags: { 'backup-exempt': 'ask-bob' } },
   ]);
   // A protected item whose VM was deleted.
-  rows.push(protectedItemRow(prodWeuVault, rid(P, 'RG-App-WEU', 'Microsoft.Compute', 'virtualMachines', 'vm-app-weu-retired'), 'westeurope', 'ProtectionConfigured'));
+  rows.push(
+    protectedItemRow(
+      prodWeuVault,
+      rid(P, 'RG-App-WEU', 'Microsoft.Compute', 'virtualMachines', 'vm-app-weu-retired'),
+      'westeurope',
+      'ProtectionConfigured',
+    ),
+  );
 
   // prod / japaneast: no vault in the region; the app subnet's NSG has no free priority below its deny.
   const jpeNet = 'rg-network-jpe';
   const nsgAppJpe = rid(P, jpeNet, 'Microsoft.Network', 'networkSecurityGroups', 'nsg-app-jpe');
   const vnetJpe = rid(P, jpeNet, 'Microsoft.Network', 'virtualNetworks', 'vnet-prod-jpe');
-  rows.push(vnetRow(P, jpeNet, 'vnet-prod-jpe', 'japaneast', '10.30.0.0/16', [
-    { name: 'snet-app', cidr: '10.30.1.0/24', nsgId: nsgAppJpe },
-    { name: 'snet-tools', cidr: '10.30.2.0/24' },
-  ]));
-  rows.push(nsgRow(P, jpeNet, 'nsg-app-jpe', 'japaneast', [
-    { name: 'Allow-DNS', priority: 100, access: 'Allow', protocol: 'Udp', ports: '53', destination: '10.30.0.4' },
-    { name: 'Allow-NTP', priority: 101, access: 'Allow', protocol: 'Udp', ports: '123', destination: '*' },
-    { name: 'Allow-Proxy', priority: 102, access: 'Allow', protocol: 'Tcp', ports: '3128', destination: '10.30.0.10' },
-    { name: 'Deny-All-Outbound', priority: 103, access: 'Deny' },
-  ], { subnets: [`${vnetJpe}/subnets/snet-app`], withDefaults: false }));
+  rows.push(
+    vnetRow(P, jpeNet, 'vnet-prod-jpe', 'japaneast', '10.30.0.0/16', [
+      { name: 'snet-app', cidr: '10.30.1.0/24', nsgId: nsgAppJpe },
+      { name: 'snet-tools', cidr: '10.30.2.0/24' },
+    ]),
+  );
+  rows.push(
+    nsgRow(
+      P,
+      jpeNet,
+      'nsg-app-jpe',
+      'japaneast',
+      [
+        { name: 'Allow-DNS', priority: 100, access: 'Allow', protocol: 'Udp', ports: '53', destination: '10.30.0.4' },
+        { name: 'Allow-NTP', priority: 101, access: 'Allow', protocol: 'Udp', ports: '123', destination: '*' },
+        {
+          name: 'Allow-Proxy',
+          priority: 102,
+          access: 'Allow',
+          protocol: 'Tcp',
+          ports: '3128',
+          destination: '10.30.0.10',
+        },
+        { name: 'Deny-All-Outbound', priority: 103, access: 'Deny' },
+      ],
+      { subnets: [`${vnetJpe}/subnets/snet-app`], withDefaults: false },
+    ),
+  );
   vmsIn(rows, P, 'RG-App-JPE', 'japaneast', `${vnetJpe}/subnets/snet-app`, [
     { name: 'vm-app-jpe-01', ip: '10.30.1.4' },
     { name: 'vm-app-jpe-02', ip: '10.30.1.5' },
@@ -395,12 +677,42 @@ export function sampleEstate(): Row[] {
   const nsgDevEus = rid(D, devNet, 'Microsoft.Network', 'networkSecurityGroups', 'nsg-dev-eus');
   const vnetDevEus = rid(D, devNet, 'Microsoft.Network', 'virtualNetworks', 'vnet-dev-eus');
   const vnetDevWeu = rid(D, devNet, 'Microsoft.Network', 'virtualNetworks', 'vnet-dev-weu');
-  rows.push(vnetRow(D, devNet, 'vnet-dev-eus', 'eastus', '10.50.0.0/16', [{ name: 'default', cidr: '10.50.0.0/24', nsgId: nsgDevEus }]));
-  rows.push(vnetRow(D, devNet, 'vnet-dev-weu', 'westeurope', '10.60.0.0/16', [{ name: 'default', cidr: '10.60.0.0/24' }]));
-  rows.push(nsgRow(D, devNet, 'nsg-dev-eus', 'eastus', [
-    { name: 'Allow-SSH-Corp', priority: 100, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', ports: '22', source: '203.0.113.0/24' },
-    { name: 'Deny-8443-Outbound', priority: 2000, access: 'Deny', protocol: 'Tcp', portList: ['8000-8999'], destination: 'Internet' },
-  ], { subnets: [`${vnetDevEus}/subnets/default`] }));
+  rows.push(
+    vnetRow(D, devNet, 'vnet-dev-eus', 'eastus', '10.50.0.0/16', [
+      { name: 'default', cidr: '10.50.0.0/24', nsgId: nsgDevEus },
+    ]),
+  );
+  rows.push(
+    vnetRow(D, devNet, 'vnet-dev-weu', 'westeurope', '10.60.0.0/16', [{ name: 'default', cidr: '10.60.0.0/24' }]),
+  );
+  rows.push(
+    nsgRow(
+      D,
+      devNet,
+      'nsg-dev-eus',
+      'eastus',
+      [
+        {
+          name: 'Allow-SSH-Corp',
+          priority: 100,
+          direction: 'Inbound',
+          access: 'Allow',
+          protocol: 'Tcp',
+          ports: '22',
+          source: '203.0.113.0/24',
+        },
+        {
+          name: 'Deny-8443-Outbound',
+          priority: 2000,
+          access: 'Deny',
+          protocol: 'Tcp',
+          portList: ['8000-8999'],
+          destination: 'Internet',
+        },
+      ],
+      { subnets: [`${vnetDevEus}/subnets/default`] },
+    ),
+  );
   vmsIn(rows, D, 'rg-dev-eus', 'eastus', `${vnetDevEus}/subnets/default`, [
     { name: 'vm-dev-eus-01', ip: '10.50.0.4' },
     { name: 'vm-dev-eus-02', ip: '10.50.0.5' },
@@ -423,7 +735,10 @@ export function sampleEstate(): Row[] {
 export function syntheticEstate(vmCount: number, subscriptions = 4): Row[] {
   const rows: Row[] = [];
   const regions = ['eastus', 'westeurope', 'japaneast'];
-  const subs = Array.from({ length: subscriptions }, (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
+  const subs = Array.from(
+    { length: subscriptions },
+    (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
+  );
   const perSubnet = 50;
   let vm = 0;
   let subnetIndex = 0;
@@ -437,15 +752,39 @@ export function syntheticEstate(vmCount: number, subscriptions = 4): Row[] {
     const vnetId = rid(sub, net, 'Microsoft.Network', 'virtualNetworks', vnetName);
     const a = Math.floor(subnetIndex / 250) % 250;
     const b = subnetIndex % 250;
-    rows.push(vnetRow(sub, net, vnetName, region, `10.${a}.${b}.0/24`, [{ name: 'default', cidr: `10.${a}.${b}.0/24`, nsgId }]));
-    rows.push(nsgRow(sub, net, nsgName, region, subnetIndex % 3 === 0
-      ? [{ name: 'Deny-Internet', priority: 4000, access: 'Deny', destination: 'Internet' }]
-      : [{ name: 'Allow-Web', priority: 100, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', ports: '443' }]));
+    rows.push(
+      vnetRow(sub, net, vnetName, region, `10.${a}.${b}.0/24`, [{ name: 'default', cidr: `10.${a}.${b}.0/24`, nsgId }]),
+    );
+    rows.push(
+      nsgRow(
+        sub,
+        net,
+        nsgName,
+        region,
+        subnetIndex % 3 === 0
+          ? [{ name: 'Deny-Internet', priority: 4000, access: 'Deny', destination: 'Internet' }]
+          : [
+              {
+                name: 'Allow-Web',
+                priority: 100,
+                direction: 'Inbound',
+                access: 'Allow',
+                protocol: 'Tcp',
+                ports: '443',
+              },
+            ],
+      ),
+    );
     const vaultId = rid(sub, 'rg-backup', 'Microsoft.RecoveryServices', 'vaults', `rsv-${region}`);
-    if (!rows.some((r) => r.id === vaultId)) rows.push(vaultRow(sub, 'rg-backup', `rsv-${region}`, region, 'GeoRedundant'));
+    if (!rows.some((r) => r.id === vaultId))
+      rows.push(vaultRow(sub, 'rg-backup', `rsv-${region}`, region, 'GeoRedundant'));
     const specs: VmSpec[] = [];
     for (let i = 0; i < perSubnet && vm < vmCount; i++, vm++) {
-      specs.push({ name: `vm-${vm}`, ip: `10.${a}.${b}.${i + 4}`, ...(vm % 5 < 3 ? { protectedBy: { vaultId } } : {}) });
+      specs.push({
+        name: `vm-${vm}`,
+        ip: `10.${a}.${b}.${i + 4}`,
+        ...(vm % 5 < 3 ? { protectedBy: { vaultId } } : {}),
+      });
     }
     vmsIn(rows, sub, `rg-app-${region}`, region, `${vnetId}/subnets/default`, specs);
     subnetIndex++;

@@ -23,7 +23,12 @@ import { createTelemetry } from './adapters/telemetry/appInsights';
 import { SnapshotError, SnapshotInventory } from './adapters/snapshot/files';
 import { createAzureClients } from './adapters/azure/clients';
 import { createCredential } from './adapters/azure/credential';
-import { ResourceGraphInventory, ResourceGraphQueryError, ResourceGraphRequestError, type ResourceGraphSettings } from './adapters/azure/resourceGraph';
+import {
+  ResourceGraphInventory,
+  ResourceGraphQueryError,
+  ResourceGraphRequestError,
+  type ResourceGraphSettings,
+} from './adapters/azure/resourceGraph';
 import { AzureRemediator } from './adapters/azure/remediator';
 import { toAzureError } from './adapters/azure/errors';
 import type { PipelineRetryBounds, RetryOptions } from './adapters/azure/retry';
@@ -50,7 +55,10 @@ function readCaCert(config: AppConfig): string | undefined {
   try {
     return readFileSync(config.caCertPath, 'utf8');
   } catch (e) {
-    throw new SnapshotError(config.caCertPath, `WARDEN_CA_CERT_PATH: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new SnapshotError(
+      config.caCertPath,
+      `WARDEN_CA_CERT_PATH: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
 }
 
@@ -110,7 +118,10 @@ function azureParts(config: AppConfig, log: (line: string) => void, tuning: Azur
 }
 
 /** Builds the Resource Graph inventory and the remediator on the real SDK clients. */
-export async function liveServices(config: AppConfig, log: (line: string) => void = () => undefined): Promise<LiveServices> {
+export async function liveServices(
+  config: AppConfig,
+  log: (line: string) => void = () => undefined,
+): Promise<LiveServices> {
   return azureParts(config, log);
 }
 
@@ -120,12 +131,22 @@ export function ledgerFor(config: AppConfig, env?: Record<string, string | undef
   const accountName = otherEnv('AzureWebJobsStorage__accountName', env);
   const clientId = otherEnv('AzureWebJobsStorage__clientId', env) ?? (config.managedIdentityClientId || undefined);
   if (connectionString) return ledgerFromSettings({ connectionString });
-  if (accountName) return ledgerFromSettings({ accountName, credential: createCredential(clientId ? { managedIdentityClientId: clientId } : {}) });
+  if (accountName)
+    return ledgerFromSettings({
+      accountName,
+      credential: createCredential(clientId ? { managedIdentityClientId: clientId } : {}),
+    });
   return new MemoryLedger();
 }
 
 /** The services of the event path, for the Function App and `warden replay-events`. */
-export function eventServices(config: AppConfig, ledger: Ledger, telemetry: TelemetrySink, log: (line: string) => void = () => undefined, azure: AzureParts = azureParts(config, log)): EventDeps {
+export function eventServices(
+  config: AppConfig,
+  ledger: Ledger,
+  telemetry: TelemetrySink,
+  log: (line: string) => void = () => undefined,
+  azure: AzureParts = azureParts(config, log),
+): EventDeps {
   return {
     reader: azure.reader,
     remediator: azure.remediator,
@@ -157,7 +178,10 @@ let functionServicesPromise: Promise<FunctionServices> | undefined;
  * argument and share the result). With an explicit `env` it builds a fresh set from that environment
  * instead, uncached: `useFunctionServices(functionServices(env))` is how a test runs the handlers on it.
  */
-export function functionServices(env?: Record<string, string | undefined>, tuning: AzureTuning = {}): Promise<FunctionServices> {
+export function functionServices(
+  env?: Record<string, string | undefined>,
+  tuning: AzureTuning = {},
+): Promise<FunctionServices> {
   if (env) return buildFunctionServices(env, tuning);
   functionServicesPromise ??= buildFunctionServices(undefined, tuning);
   return functionServicesPromise;
@@ -181,17 +205,26 @@ function telemetryCa(caCert: string | undefined): string | undefined {
   return caCert ? [...rootCertificates, caCert].join('\n') : undefined;
 }
 
-async function buildFunctionServices(env: Record<string, string | undefined> | undefined, tuning: AzureTuning): Promise<FunctionServices> {
+async function buildFunctionServices(
+  env: Record<string, string | undefined> | undefined,
+  tuning: AzureTuning,
+): Promise<FunctionServices> {
   const config = loadConfig(env ? { env } : {});
   const connectionString = otherEnv('AzureWebJobsStorage', env);
   const accountName = otherEnv('AzureWebJobsStorage__accountName', env);
-  if (!connectionString && !accountName) throw new Error('AzureWebJobsStorage (or AzureWebJobsStorage__accountName) is required by the Function App');
+  if (!connectionString && !accountName)
+    throw new Error('AzureWebJobsStorage (or AzureWebJobsStorage__accountName) is required by the Function App');
   // The storage identity: AzureWebJobsStorage__clientId (the host's own setting), else the app's identity.
-  const storageClientId = otherEnv('AzureWebJobsStorage__clientId', env) ?? (config.managedIdentityClientId || undefined);
+  const storageClientId =
+    otherEnv('AzureWebJobsStorage__clientId', env) ?? (config.managedIdentityClientId || undefined);
   const queue = <T>(queueName: string): StorageQueue<T> =>
     connectionString
       ? new StorageQueue<T>({ connectionString, queueName })
-      : new StorageQueue<T>({ accountName: accountName as string, credential: createCredential(storageClientId ? { managedIdentityClientId: storageClientId } : {}), queueName });
+      : new StorageQueue<T>({
+          accountName: accountName as string,
+          credential: createCredential(storageClientId ? { managedIdentityClientId: storageClientId } : {}),
+          queueName,
+        });
   const aiConnectionString = otherEnv('APPLICATIONINSIGHTS_CONNECTION_STRING', env);
   const caCert = telemetryCa(readCaCert(config));
   const telemetry = createTelemetry({
@@ -208,8 +241,22 @@ async function buildFunctionServices(env: Record<string, string | undefined> | u
     config,
     scope: { subscriptions: config.subscriptions, managementGroups: config.managementGroups },
     telemetry,
-    startSweep: { shardQueue, ledger, clock: systemClock, directory: new ResourceGraphSubscriptionDirectory(azure.graph), newId: randomUUID },
-    sweepShard: { inventory: azure.inventory, ledger, telemetry, jobQueue, clock: systemClock, config: engine, mode: config.mode },
+    startSweep: {
+      shardQueue,
+      ledger,
+      clock: systemClock,
+      directory: new ResourceGraphSubscriptionDirectory(azure.graph),
+      newId: randomUUID,
+    },
+    sweepShard: {
+      inventory: azure.inventory,
+      ledger,
+      telemetry,
+      jobQueue,
+      clock: systemClock,
+      config: engine,
+      mode: config.mode,
+    },
     remediationJob: { remediator: azure.remediator, ledger, telemetry, clock: systemClock },
     events: eventServices(config, ledger, telemetry, () => undefined, azure),
   };

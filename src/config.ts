@@ -8,8 +8,25 @@ import { z } from 'zod';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './core/engine-config';
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
-const int = (min: number, max: number) => z.union([z.number(), z.string().regex(/^-?\d+$/, 'expected an integer').transform(Number)]).pipe(z.number().int().min(min).max(max));
-const list = z.union([z.array(z.string()), z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))]);
+const int = (min: number, max: number) =>
+  z
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^-?\d+$/, 'expected an integer')
+        .transform(Number),
+    ])
+    .pipe(z.number().int().min(min).max(max));
+const list = z.union([
+  z.array(z.string()),
+  z.string().transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ),
+]);
 const nonEmpty = z.string().trim().min(1);
 
 /** Every setting, its schema and its environment variable. The README and local.settings.sample.json document each. */
@@ -19,22 +36,60 @@ export const SETTINGS = {
   managementGroups: { env: 'WARDEN_MANAGEMENT_GROUPS', schema: list, default: [] as string[] },
   exemptTag: { env: 'WARDEN_EXEMPT_TAG', schema: nonEmpty, default: DEFAULT_ENGINE_CONFIG.exemptTag },
   vaultTag: { env: 'WARDEN_VAULT_TAG', schema: nonEmpty, default: DEFAULT_ENGINE_CONFIG.vaultTag },
-  vaultResourceGroup: { env: 'WARDEN_VAULT_RESOURCE_GROUP', schema: z.string().regex(/^[-\w._()]{1,90}$/, 'not a valid resource group name').refine((v) => !v.endsWith('.'), 'a resource group name cannot end with a period'), default: DEFAULT_ENGINE_CONFIG.vaultResourceGroup },
-  vaultNameTemplate: { env: 'WARDEN_VAULT_NAME_TEMPLATE', schema: nonEmpty, default: DEFAULT_ENGINE_CONFIG.vaultNameTemplate },
-  storageRedundancy: { env: 'WARDEN_STORAGE_REDUNDANCY', schema: z.enum(['GeoRedundant', 'LocallyRedundant', 'ZoneRedundant']), default: DEFAULT_ENGINE_CONFIG.storageRedundancy },
+  vaultResourceGroup: {
+    env: 'WARDEN_VAULT_RESOURCE_GROUP',
+    schema: z
+      .string()
+      .regex(/^[-\w._()]{1,90}$/, 'not a valid resource group name')
+      .refine((v) => !v.endsWith('.'), 'a resource group name cannot end with a period'),
+    default: DEFAULT_ENGINE_CONFIG.vaultResourceGroup,
+  },
+  vaultNameTemplate: {
+    env: 'WARDEN_VAULT_NAME_TEMPLATE',
+    schema: nonEmpty,
+    default: DEFAULT_ENGINE_CONFIG.vaultNameTemplate,
+  },
+  storageRedundancy: {
+    env: 'WARDEN_STORAGE_REDUNDANCY',
+    schema: z.enum(['GeoRedundant', 'LocallyRedundant', 'ZoneRedundant']),
+    default: DEFAULT_ENGINE_CONFIG.storageRedundancy,
+  },
   policyName: { env: 'WARDEN_POLICY_NAME', schema: nonEmpty, default: DEFAULT_ENGINE_CONFIG.policyName },
   includePort80: { env: 'WARDEN_INCLUDE_PORT_80', schema: bool, default: DEFAULT_ENGINE_CONFIG.includePort80 },
-  overrideExplicitStorageDeny: { env: 'WARDEN_OVERRIDE_EXPLICIT_STORAGE_DENY', schema: bool, default: DEFAULT_ENGINE_CONFIG.overrideExplicitStorageDeny },
+  overrideExplicitStorageDeny: {
+    env: 'WARDEN_OVERRIDE_EXPLICIT_STORAGE_DENY',
+    schema: bool,
+    default: DEFAULT_ENGINE_CONFIG.overrideExplicitStorageDeny,
+  },
   initialBackup: { env: 'WARDEN_INITIAL_BACKUP', schema: bool, default: DEFAULT_ENGINE_CONFIG.initialBackup },
-  initialBackupRetentionDays: { env: 'WARDEN_INITIAL_BACKUP_RETENTION_DAYS', schema: int(1, 99), default: DEFAULT_ENGINE_CONFIG.initialBackupRetentionDays },
+  initialBackupRetentionDays: {
+    env: 'WARDEN_INITIAL_BACKUP_RETENTION_DAYS',
+    schema: int(1, 99),
+    default: DEFAULT_ENGINE_CONFIG.initialBackupRetentionDays,
+  },
   maxActions: { env: 'WARDEN_MAX_ACTIONS', schema: int(0, 10_000), default: DEFAULT_ENGINE_CONFIG.maxActions },
-  minWindowsAgentVersion: { env: 'WARDEN_MIN_WINDOWS_AGENT_VERSION', schema: z.string().regex(/^\d+(\.\d+)*$/, 'expected a dotted version such as 2.6.1198.718'), default: DEFAULT_ENGINE_CONFIG.minWindowsAgentVersion },
-  armEndpoint: { env: 'WARDEN_ARM_ENDPOINT', schema: z.url({ protocol: /^https$/, error: 'expected an https:// URL' }), default: 'https://management.azure.com' },
+  minWindowsAgentVersion: {
+    env: 'WARDEN_MIN_WINDOWS_AGENT_VERSION',
+    schema: z.string().regex(/^\d+(\.\d+)*$/, 'expected a dotted version such as 2.6.1198.718'),
+    default: DEFAULT_ENGINE_CONFIG.minWindowsAgentVersion,
+  },
+  armEndpoint: {
+    env: 'WARDEN_ARM_ENDPOINT',
+    schema: z.url({ protocol: /^https$/, error: 'expected an https:// URL' }),
+    default: 'https://management.azure.com',
+  },
   caCertPath: { env: 'WARDEN_CA_CERT_PATH', schema: z.string(), default: '' },
   armToken: { env: 'WARDEN_ARM_TOKEN', schema: z.string(), default: '' },
   managedIdentityClientId: { env: 'WARDEN_MANAGED_IDENTITY_CLIENT_ID', schema: z.string(), default: '' },
   writeConcurrency: { env: 'WARDEN_WRITE_CONCURRENCY', schema: int(1, 64), default: 4 },
-  sweepSchedule: { env: 'WARDEN_SWEEP_SCHEDULE', schema: z.string().trim().regex(/^\S+( \S+){5}$/, 'expected a six-field NCRONTAB expression such as "0 0 */6 * * *"'), default: '0 0 */6 * * *' },
+  sweepSchedule: {
+    env: 'WARDEN_SWEEP_SCHEDULE',
+    schema: z
+      .string()
+      .trim()
+      .regex(/^\S+( \S+){5}$/, 'expected a six-field NCRONTAB expression such as "0 0 */6 * * *"'),
+    default: '0 0 */6 * * *',
+  },
   eventDebounceSeconds: { env: 'WARDEN_EVENT_DEBOUNCE_SECONDS', schema: int(0, 86_400), default: 300 },
   eventDedupeHours: { env: 'WARDEN_EVENT_DEDUPE_HOURS', schema: int(1, 168), default: 48 },
 } as const;
@@ -77,7 +132,12 @@ const names = Object.keys(SETTINGS) as SettingName[];
 const envNames = new Map<string, SettingName>(names.map((n) => [SETTINGS[n].env, n]));
 
 /** Environment variables the app reads that are not WARDEN_* settings (kept here so config.ts stays the one reader). */
-export const OTHER_ENV = ['APPLICATIONINSIGHTS_CONNECTION_STRING', 'AzureWebJobsStorage', 'AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__clientId'] as const;
+export const OTHER_ENV = [
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'AzureWebJobsStorage',
+  'AzureWebJobsStorage__accountName',
+  'AzureWebJobsStorage__clientId',
+] as const;
 
 /** Loads and validates the configuration; throws ConfigError naming every bad key. */
 export function loadConfig(sources: ConfigSources = {}): AppConfig {
@@ -122,7 +182,10 @@ export function loadConfig(sources: ConfigSources = {}): AppConfig {
     }
     const result = (setting.schema as z.ZodType).safeParse(given.value);
     if (result.success) out[name] = result.data;
-    else problems.push(`${given.origin}: ${result.error.issues.map((i) => i.message).join('; ')} (got ${JSON.stringify(given.value)})`);
+    else
+      problems.push(
+        `${given.origin}: ${result.error.issues.map((i) => i.message).join('; ')} (got ${JSON.stringify(given.value)})`,
+      );
   }
   if (problems.length) throw new ConfigError(problems);
   return out as unknown as AppConfig;
@@ -131,12 +194,16 @@ export function loadConfig(sources: ConfigSources = {}): AppConfig {
 /** The engine's slice of the configuration. */
 export function engineConfigOf(config: AppConfig): EngineConfig {
   const engine = {} as Record<string, unknown>;
-  for (const key of Object.keys(DEFAULT_ENGINE_CONFIG)) engine[key] = (config as unknown as Record<string, unknown>)[key];
+  for (const key of Object.keys(DEFAULT_ENGINE_CONFIG))
+    engine[key] = (config as unknown as Record<string, unknown>)[key];
   return engine as unknown as EngineConfig;
 }
 
 /** Reads a non-WARDEN environment variable the app needs (Application Insights, storage). */
-export function otherEnv(name: (typeof OTHER_ENV)[number], env: Record<string, string | undefined> = process.env): string | undefined {
+export function otherEnv(
+  name: (typeof OTHER_ENV)[number],
+  env: Record<string, string | undefined> = process.env,
+): string | undefined {
   const v = env[name];
   return v === undefined || v === '' ? undefined : v;
 }

@@ -33,14 +33,22 @@ describe('configuration', () => {
       file: file({ maxActions: 10, mode: 'remediate', policyName: 'Gold' }),
       env: { WARDEN_MAX_ACTIONS: '20', WARDEN_INITIAL_BACKUP: 'true', WARDEN_SUBSCRIPTIONS: 'a, b,,c', PATH: '/bin' },
     });
-    expect(c).toMatchObject({ maxActions: 20, mode: 'remediate', policyName: 'Gold', initialBackup: true, subscriptions: ['a', 'b', 'c'] });
+    expect(c).toMatchObject({
+      maxActions: 20,
+      mode: 'remediate',
+      policyName: 'Gold',
+      initialBackup: true,
+      subscriptions: ['a', 'b', 'c'],
+    });
   });
 
   it('names every unknown or invalid key at once', () => {
-    const p = problems(() => loadConfig({
-      file: file({ maxActoins: 3, storageRedundancy: 'Cheap' }),
-      env: { WARDEN_MODE: 'fix-everything', WARDEN_FOO: '1', WARDEN_ARM_ENDPOINT: 'http://localhost' },
-    }));
+    const p = problems(() =>
+      loadConfig({
+        file: file({ maxActoins: 3, storageRedundancy: 'Cheap' }),
+        env: { WARDEN_MODE: 'fix-everything', WARDEN_FOO: '1', WARDEN_ARM_ENDPOINT: 'http://localhost' },
+      }),
+    );
     expect(p).toHaveLength(5);
     expect(p.join('\n')).toContain("unknown key 'maxActoins'");
     expect(p.join('\n')).toContain('environment: unknown variable WARDEN_FOO');
@@ -60,8 +68,14 @@ describe('configuration', () => {
 
   it('documents every setting in local.settings.sample.json and the README', () => {
     const sample = JSON.parse(readFileSync('local.settings.sample.json', 'utf8')) as { Values: Record<string, string> };
-    const wardenKeys = Object.keys(sample.Values).filter((k) => k.startsWith('WARDEN_')).sort();
-    expect(wardenKeys).toEqual(Object.values(SETTINGS).map((s) => s.env).sort());
+    const wardenKeys = Object.keys(sample.Values)
+      .filter((k) => k.startsWith('WARDEN_'))
+      .sort();
+    expect(wardenKeys).toEqual(
+      Object.values(SETTINGS)
+        .map((s) => s.env)
+        .sort(),
+    );
     for (const k of OTHER_ENV) expect(sample.Values).toHaveProperty(k);
     expect(sample.Values.WARDEN_MODE).toBe('report');
     expect(() => loadConfig({ env: sample.Values })).not.toThrow();

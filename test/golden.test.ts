@@ -14,7 +14,10 @@ describe('the bundled sample estate', () => {
   });
 
   it('has 30-60 VMs across 3 regions and 2 subscriptions', () => {
-    const vms = bundled.data.filter((r) => (r as { type: string }).type === 'microsoft.compute/virtualmachines') as { location: string; subscriptionId: string }[];
+    const vms = bundled.data.filter((r) => (r as { type: string }).type === 'microsoft.compute/virtualmachines') as {
+      location: string;
+      subscriptionId: string;
+    }[];
     expect(vms.length).toBeGreaterThanOrEqual(30);
     expect(vms.length).toBeLessThanOrEqual(60);
     expect(new Set(vms.map((v) => v.location)).size).toBe(3);
@@ -29,15 +32,32 @@ describe('the bundled sample estate', () => {
   });
 
   it('gives the expected counts', () => {
-    expect(report.summary).toMatchObject({ resources: 101, findings: 49, open: 44, exempt: 5, actions: 27, truncated: false });
-    expect(report.summary.openByRule).toEqual({
-      'nsg-blocks-backup-egress': 19, 'vault-region-mismatch': 2, 'vm-unprotected': 19,
-      'vm-protection-unhealthy': 2, 'orphaned-protected-item': 1, 'vault-redundancy-mismatch': 1,
+    expect(report.summary).toMatchObject({
+      resources: 101,
+      findings: 49,
+      open: 44,
+      exempt: 5,
+      actions: 27,
+      truncated: false,
     });
-    expect(report.actions.map((a) => a.kind).filter((k, i, all) => all.indexOf(k) === i)).toEqual(['create-vault', 'add-nsg-rule', 'enable-protection']);
+    expect(report.summary.openByRule).toEqual({
+      'nsg-blocks-backup-egress': 19,
+      'vault-region-mismatch': 2,
+      'vm-unprotected': 19,
+      'vm-protection-unhealthy': 2,
+      'orphaned-protected-item': 1,
+      'vault-redundancy-mismatch': 1,
+    });
+    expect(report.actions.map((a) => a.kind).filter((k, i, all) => all.indexOf(k) === i)).toEqual([
+      'create-vault',
+      'add-nsg-rule',
+      'enable-protection',
+    ]);
   });
 
   it('matches the golden report', async () => {
-    await expect(`${JSON.stringify(report, null, 2)}\n`).toMatchFileSnapshot('fixtures/sample-estate.report.golden.json');
+    await expect(`${JSON.stringify(report, null, 2)}\n`).toMatchFileSnapshot(
+      'fixtures/sample-estate.report.golden.json',
+    );
   });
 });

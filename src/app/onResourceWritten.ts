@@ -14,7 +14,8 @@ import type { ActionResult, Clock, Ledger, Remediator, ResourceReader, Telemetry
 import { isTransient, TransientFailureError } from './transient';
 
 /** What the event path reports per event. `reported` is an open finding left alone in report mode. */
-export type EventOutcome = 'remediated' | 'compliant' | 'exempt' | 'reported' | 'ignored' | 'duplicate' | 'invalid' | 'not-found' | 'failed';
+export type EventOutcome =
+  'remediated' | 'compliant' | 'exempt' | 'reported' | 'ignored' | 'duplicate' | 'invalid' | 'not-found' | 'failed';
 
 /** The result of one event. */
 export interface EventResult {
@@ -68,31 +69,51 @@ async function evaluateVm(deps: EventDeps, vmId: string, sweepId: string): Promi
   const actions = actionsFor(vm.id, report.actions, keys);
   const ruleList = [...new Set(open.map((f) => f.ruleId))].join(', ');
   if (deps.mode !== 'remediate' || actions.length === 0) {
-    return { outcome: 'reported', detail: `${open.length} open finding(s) (${ruleList}); ${actions.length === 0 ? 'none is remediable' : `report mode: ${actions.length} action(s) not applied`}`, transient: [] };
+    return {
+      outcome: 'reported',
+      detail: `${open.length} open finding(s) (${ruleList}); ${actions.length === 0 ? 'none is remediable' : `report mode: ${actions.length} action(s) not applied`}`,
+      transient: [],
+    };
   }
   const results = await deps.remediator.execute(actions);
   for (const [i, action] of actions.entries()) {
     const result = results[i];
     if (!result) continue;
-    for (const change of await deps.ledger.recordActionResult(action, result, ctx)) deps.telemetry.findingChanged(change, ctx);
+    for (const change of await deps.ledger.recordActionResult(action, result, ctx))
+      deps.telemetry.findingChanged(change, ctx);
     deps.telemetry.remediationResult(action, result, ctx);
   }
   const failed = results.filter((r) => r.status === 'failed');
   const transient = failed.filter((r) => isTransient(r.error));
-  const describe = actions.map((a, i) => `${a.kind}: ${results[i]?.status ?? 'not run'}${results[i]?.error ? ` (${results[i]?.error?.code})` : ''}`).join('; ');
+  const describe = actions
+    .map(
+      (a, i) =>
+        `${a.kind}: ${results[i]?.status ?? 'not run'}${results[i]?.error ? ` (${results[i]?.error?.code})` : ''}`,
+    )
+    .join('; ');
   if (failed.length > 0) return { outcome: 'failed', detail: describe, transient };
   const unremediable = open.length - new Set(actions.flatMap((a) => a.resolves)).size;
-  return { outcome: 'remediated', detail: unremediable > 0 ? `${describe}; ${unremediable} finding(s) not remediable` : describe, transient: [] };
+  return {
+    outcome: 'remediated',
+    detail: unremediable > 0 ? `${describe}; ${unremediable} finding(s) not remediable` : describe,
+    transient: [],
+  };
 }
 
 /** The actions of a plan that concern one VM: those resolving its findings, the vaults they need, its first backup. */
 function actionsFor(vmId: string, plan: readonly Action[], keys: ReadonlySet<string>): Action[] {
   const vm = idKey(vmId);
-  const vaults = new Set(plan.filter((a) => a.kind === 'enable-protection' && idKey(a.target) === vm).map((a) => idKey((a as { params: { vaultId: string } }).params.vaultId)));
-  return plan.filter((a) =>
-    a.resolves.some((k) => keys.has(k)) ||
-    (a.kind === 'create-vault' && vaults.has(idKey(a.target))) ||
-    (a.kind === 'trigger-backup' && idKey(a.target) === vm));
+  const vaults = new Set(
+    plan
+      .filter((a) => a.kind === 'enable-protection' && idKey(a.target) === vm)
+      .map((a) => idKey((a as { params: { vaultId: string } }).params.vaultId)),
+  );
+  return plan.filter(
+    (a) =>
+      a.resolves.some((k) => keys.has(k)) ||
+      (a.kind === 'create-vault' && vaults.has(idKey(a.target))) ||
+      (a.kind === 'trigger-backup' && idKey(a.target) === vm),
+  );
 }
 
 /** Handles one Event Grid or CloudEvents event. Throws TransientFailureError only for retryable failures. */
@@ -110,7 +131,11 @@ export async function onResourceWritten(deps: EventDeps, raw: unknown): Promise<
   }
   const debounce = deps.debounceMs > 0 ? keys.debounce : undefined;
   if (debounce && !(await deps.ledger.claim(debounce, deps.debounceMs, now))) {
-    return { eventId: event.id, outcome: 'duplicate', detail: `${target.kind === 'virtualMachine' ? target.vmId : target.nsgId} was evaluated less than ${Math.round(deps.debounceMs / 1000)} s ago` };
+    return {
+      eventId: event.id,
+      outcome: 'duplicate',
+      detail: `${target.kind === 'virtualMachine' ? target.vmId : target.nsgId} was evaluated less than ${Math.round(deps.debounceMs / 1000)} s ago`,
+    };
   }
 
   const release = async (): Promise<void> => {
@@ -133,11 +158,18 @@ export async function onResourceWritten(deps: EventDeps, raw: unknown): Promise<
       transient = outcomes.flatMap((o) => o.transient);
       const rank: EventOutcome[] = ['failed', 'remediated', 'reported', 'exempt', 'not-found', 'compliant'];
       const worst = rank.find((o) => outcomes.some((x) => x.outcome === o)) ?? 'compliant';
-      result = { eventId: event.id, outcome: worst, detail: `${vms.length} VM(s) behind ${target.nsgId}: ${outcomes.map((o, i) => `${vms[i]?.split('/').pop()} ${o.outcome}`).join(', ') || 'none'}` };
+      result = {
+        eventId: event.id,
+        outcome: worst,
+        detail: `${vms.length} VM(s) behind ${target.nsgId}: ${outcomes.map((o, i) => `${vms[i]?.split('/').pop()} ${o.outcome}`).join(', ') || 'none'}`,
+      };
     }
     if (transient.length > 0) {
       await release();
-      throw new TransientFailureError(`event ${event.id}: ${result.detail}`, transient.map((t) => t.error).filter((e) => e !== undefined));
+      throw new TransientFailureError(
+        `event ${event.id}: ${result.detail}`,
+        transient.map((t) => t.error).filter((e) => e !== undefined),
+      );
     }
     return result;
   } catch (e) {

@@ -27,15 +27,30 @@ export async function runRemediationJob(deps: RemediationJobDeps, job: Remediati
     for (const change of changes) deps.telemetry.findingChanged(change, ctx);
     deps.telemetry.remediationResult(action, result, ctx);
   }
-  const transient = results.filter((r) => r.status === 'failed' && isTransient(r.error)).map((r) => r.error).filter((e) => e !== undefined);
+  const transient = results
+    .filter((r) => r.status === 'failed' && isTransient(r.error))
+    .map((r) => r.error)
+    .filter((e) => e !== undefined);
   if (transient.length > 0) {
-    throw new TransientFailureError(`${transient.length} action(s) failed transiently: ${transient.map((e) => e.code).join(', ')}`, transient);
+    throw new TransientFailureError(
+      `${transient.length} action(s) failed transiently: ${transient.map((e) => e.code).join(', ')}`,
+      transient,
+    );
   }
   return results;
 }
 
 /** Records a message that exhausted its retries (it reached a poison queue: of jobs, or of sweep shards). */
-export async function recordPoisonJob(deps: Pick<RemediationJobDeps, 'ledger' | 'telemetry' | 'clock'>, queue: string, message: unknown, invocationId: string): Promise<void> {
+export async function recordPoisonJob(
+  deps: Pick<RemediationJobDeps, 'ledger' | 'telemetry' | 'clock'>,
+  queue: string,
+  message: unknown,
+  invocationId: string,
+): Promise<void> {
   await deps.ledger.recordPoisonMessage(queue, message, deps.clock.now());
-  deps.telemetry.exception(new Error(`message reached ${queue}`), { invocationId, queue, message: typeof message === 'string' ? message : JSON.stringify(message) });
+  deps.telemetry.exception(new Error(`message reached ${queue}`), {
+    invocationId,
+    queue,
+    message: typeof message === 'string' ? message : JSON.stringify(message),
+  });
 }

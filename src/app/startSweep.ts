@@ -5,7 +5,7 @@
 import type { Clock, Ledger, MessageQueue, Scope, SubscriptionDirectory, SweepSummary, Trigger } from '../ports';
 import type { ShardMessage } from './messages';
 
-/** At most this many subscriptions per Resource Graph request (azure-facts §2). */
+/** At most this many subscriptions per Resource Graph request (docs/azure-facts.md §2). */
 export const MAX_SUBSCRIPTIONS_PER_SHARD = 300;
 
 /**
@@ -16,15 +16,28 @@ export function shardScopes(scope: Scope, batchSize = MAX_SUBSCRIPTIONS_PER_SHAR
   const groups = [...new Set(scope.managementGroups.map((mg) => mg.trim()).filter(Boolean))];
   const shards: Scope[] = groups.map((mg) => ({ subscriptions: [], managementGroups: [mg] }));
   const subs = [...new Set(scope.subscriptions.map((s) => s.trim().toLowerCase()).filter(Boolean))].sort();
-  for (let i = 0; i < subs.length; i += batchSize) shards.push({ subscriptions: subs.slice(i, i + batchSize), managementGroups: [] });
+  for (let i = 0; i < subs.length; i += batchSize)
+    shards.push({ subscriptions: subs.slice(i, i + batchSize), managementGroups: [] });
   return shards;
 }
 
 /** A sweep's summary before any shard has been counted. */
-export function emptySweepSummary(shard: Pick<ShardMessage, 'sweepId' | 'trigger' | 'startedAt' | 'shardCount'>): SweepSummary {
+export function emptySweepSummary(
+  shard: Pick<ShardMessage, 'sweepId' | 'trigger' | 'startedAt' | 'shardCount'>,
+): SweepSummary {
   return {
-    sweepId: shard.sweepId, trigger: shard.trigger, startedAt: shard.startedAt, shards: shard.shardCount, shardsCompleted: 0,
-    resources: 0, findings: 0, open: 0, exempt: 0, actions: 0, resolved: 0, warnings: 0,
+    sweepId: shard.sweepId,
+    trigger: shard.trigger,
+    startedAt: shard.startedAt,
+    shards: shard.shardCount,
+    shardsCompleted: 0,
+    resources: 0,
+    findings: 0,
+    open: 0,
+    exempt: 0,
+    actions: 0,
+    resolved: 0,
+    warnings: 0,
   };
 }
 
@@ -39,16 +52,32 @@ export interface StartSweepDeps {
 }
 
 /** Enqueues the shards of a sweep and records the sweep's summary row. */
-export async function startSweep(deps: StartSweepDeps, scope: Scope, trigger: Trigger): Promise<{ sweepId: string; shards: ShardMessage[] }> {
+export async function startSweep(
+  deps: StartSweepDeps,
+  scope: Scope,
+  trigger: Trigger,
+): Promise<{ sweepId: string; shards: ShardMessage[] }> {
   const now = deps.clock.now();
   let scopes = shardScopes(scope);
   if (scopes.length === 0) {
     const subscriptions = deps.directory ? await deps.directory.listSubscriptions() : [];
-    scopes = subscriptions.length > 0 ? shardScopes({ subscriptions, managementGroups: [] }) : [{ subscriptions: [], managementGroups: [] }];
+    scopes =
+      subscriptions.length > 0
+        ? shardScopes({ subscriptions, managementGroups: [] })
+        : [{ subscriptions: [], managementGroups: [] }];
   }
   const sweepId = deps.newId();
-  const shards = scopes.map((s, shardIndex): ShardMessage => ({ sweepId, trigger, shardIndex, shardCount: scopes.length, scope: s, startedAt: now.toISOString() }));
-  await deps.ledger.updateSweepSummary(sweepId, () => emptySweepSummary({ sweepId, trigger, startedAt: now.toISOString(), shardCount: shards.length }));
+  const shards = scopes.map((s, shardIndex): ShardMessage => ({
+    sweepId,
+    trigger,
+    shardIndex,
+    shardCount: scopes.length,
+    scope: s,
+    startedAt: now.toISOString(),
+  }));
+  await deps.ledger.updateSweepSummary(sweepId, () =>
+    emptySweepSummary({ sweepId, trigger, startedAt: now.toISOString(), shardCount: shards.length }),
+  );
   for (const shard of shards) await deps.shardQueue.send(shard);
   return { sweepId, shards };
 }

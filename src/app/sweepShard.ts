@@ -41,7 +41,12 @@ export function shardClaimKey(shard: Pick<ShardMessage, 'sweepId' | 'shardIndex'
 }
 
 /** A sweep's summary with one more shard's counts. */
-function addShard(current: SweepSummary | undefined, shard: ShardMessage, report: Report, resolved: number): SweepSummary {
+function addShard(
+  current: SweepSummary | undefined,
+  shard: ShardMessage,
+  report: Report,
+  resolved: number,
+): SweepSummary {
   const base = current ?? emptySweepSummary(shard);
   return {
     ...base,
@@ -65,14 +70,22 @@ export async function runSweepShard(deps: SweepShardDeps, shard: ShardMessage): 
 
   const changes = await deps.ledger.recordFindings(report.findings, ctx);
   const seen = new Set(report.findings.map((f) => findingKey(f.ruleId, f.resourceId)));
-  const subscriptions = shard.scope.subscriptions.length > 0 ? shard.scope.subscriptions.map((s) => s.toLowerCase()) : [...inventory.subscriptions];
+  const subscriptions =
+    shard.scope.subscriptions.length > 0
+      ? shard.scope.subscriptions.map((s) => s.toLowerCase())
+      : [...inventory.subscriptions];
   const resolved = await deps.ledger.resolveMissing(seen, subscriptions, ctx);
   for (const change of [...changes, ...resolved]) deps.telemetry.findingChanged(change, ctx);
 
   let jobsEnqueued = 0;
   if (deps.mode === 'remediate') {
     for (const actions of groupActions(report.actions)) {
-      await deps.jobQueue.send({ sweepId: shard.sweepId, trigger: shard.trigger, actions, enqueuedAt: now.toISOString() });
+      await deps.jobQueue.send({
+        sweepId: shard.sweepId,
+        trigger: shard.trigger,
+        actions,
+        enqueuedAt: now.toISOString(),
+      });
       jobsEnqueued++;
     }
   }
@@ -86,7 +99,9 @@ export async function runSweepShard(deps: SweepShardDeps, shard: ShardMessage): 
   }
   let summary: SweepSummary;
   try {
-    summary = await deps.ledger.updateSweepSummary(shard.sweepId, (current) => addShard(current, shard, report, resolved.length));
+    summary = await deps.ledger.updateSweepSummary(shard.sweepId, (current) =>
+      addShard(current, shard, report, resolved.length),
+    );
   } catch (e) {
     await deps.ledger.release(key); // not counted after all: the retry must count it
     throw e;

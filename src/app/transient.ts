@@ -29,7 +29,10 @@ export function isTransient(error: AzureErrorInfo | undefined): boolean {
 /** Thrown by a handler so that the Functions host (or Event Grid) retries the message. */
 export class TransientFailureError extends Error {
   override name = 'TransientFailureError';
-  constructor(message: string, readonly errors: AzureErrorInfo[]) {
+  constructor(
+    message: string,
+    readonly errors: AzureErrorInfo[],
+  ) {
     super(message);
   }
 }

@@ -15,7 +15,11 @@ export function table(headers: string[], rows: string[][], maxWidth = 80): strin
   const clip = (s: string): string => (s.length > maxWidth ? `${s.slice(0, maxWidth - 1)}…` : s);
   const cells = rows.map((r) => r.map(clip));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 
@@ -43,16 +47,29 @@ function describeResult(a: ReportAction): string {
 export function renderReport(report: Report, title = 'backup-warden'): string {
   const out: string[] = [];
   const s = report.summary;
-  out.push(`${title}: ${s.resources} resources, ${s.findings} findings (${s.open} open, ${s.exempt} exempt), ${s.actions} actions${s.truncated ? ` (truncated: ${s.truncatedActions} more beyond maxActions)` : ''}`);
+  out.push(
+    `${title}: ${s.resources} resources, ${s.findings} findings (${s.open} open, ${s.exempt} exempt), ${s.actions} actions${s.truncated ? ` (truncated: ${s.truncatedActions} more beyond maxActions)` : ''}`,
+  );
   out.push('');
   if (report.findings.length) {
     const order = { high: 0, medium: 1, low: 2 } as const;
-    const findings = [...report.findings].sort((a, b) => order[a.severity] - order[b.severity] || a.ruleId.localeCompare(b.ruleId) || a.resourceId.localeCompare(b.resourceId));
+    const findings = [...report.findings].sort(
+      (a, b) =>
+        order[a.severity] - order[b.severity] ||
+        a.ruleId.localeCompare(b.ruleId) ||
+        a.resourceId.localeCompare(b.resourceId),
+    );
     out.push('Findings');
-    out.push(table(['SEVERITY', 'RULE', 'STATUS', 'RESOURCE', 'WHY / NOTE'], findings.map((f) => {
-      const reason = typeof f.details.reason === 'string' ? `[${f.details.reason}] ` : '';
-      return [f.severity, f.ruleId, f.status, shortId(f.resourceId), `${reason}${f.message}`];
-    }), 90));
+    out.push(
+      table(
+        ['SEVERITY', 'RULE', 'STATUS', 'RESOURCE', 'WHY / NOTE'],
+        findings.map((f) => {
+          const reason = typeof f.details.reason === 'string' ? `[${f.details.reason}] ` : '';
+          return [f.severity, f.ruleId, f.status, shortId(f.resourceId), `${reason}${f.message}`];
+        }),
+        90,
+      ),
+    );
   } else {
     out.push('No findings: every VM in scope is compliant.');
   }
@@ -61,15 +78,22 @@ export function renderReport(report: Report, title = 'backup-warden'): string {
     const applied = report.actions.some((a) => a.result);
     out.push(applied ? 'Actions (applied)' : 'Planned actions');
     const headers = applied ? ['#', 'KIND', 'TARGET', 'CHANGE', 'RESULT'] : ['#', 'KIND', 'TARGET', 'CHANGE'];
-    out.push(table(headers, report.actions.map((a, i) => {
-      const row = [String(i + 1), a.kind, shortId(a.target), describeAction(a)];
-      if (applied) row.push(describeResult(a));
-      return row;
-    }), 70));
+    out.push(
+      table(
+        headers,
+        report.actions.map((a, i) => {
+          const row = [String(i + 1), a.kind, shortId(a.target), describeAction(a)];
+          if (applied) row.push(describeResult(a));
+          return row;
+        }),
+        70,
+      ),
+    );
   } else {
     out.push('No actions planned.');
   }
-  if (s.results) out.push('', `Results: ${s.results.succeeded} succeeded, ${s.results.failed} failed, ${s.results.skipped} skipped`);
+  if (s.results)
+    out.push('', `Results: ${s.results.succeeded} succeeded, ${s.results.failed} failed, ${s.results.skipped} skipped`);
   if (s.warnings.length) {
     out.push('', `Warnings (${s.warnings.length})`);
     for (const w of s.warnings) out.push(`  - ${w}`);

@@ -12,7 +12,7 @@ export interface EngineConfig {
   storageRedundancy: 'GeoRedundant' | 'LocallyRedundant' | 'ZoneRedundant';
   /** Backup policy name inside the chosen vault. */
   policyName: string;
-  /** Also require port 80 (unmanaged disks on an unencrypted storage account; azure-facts §1). */
+  /** Also require port 80 (unmanaged disks on an unencrypted storage account; docs/azure-facts.md §1). */
   includePort80: boolean;
   /** Plan an allow rule even above a deny rule that explicitly targets Storage. */
   overrideExplicitStorageDeny: boolean;

@@ -21,7 +21,12 @@ export type Exemption = { exempt: true; until?: string } | { exempt: false; warn
  * Reads the exemption tag: `true` or an empty value exempts for good; `YYYY-MM-DD` exempts until the end
  * of that day, UTC; any other value is a warning and no exemption.
  */
-export function exemptionOf(tags: Record<string, string>, config: EngineConfig, now: Date, resourceId: string): Exemption {
+export function exemptionOf(
+  tags: Record<string, string>,
+  config: EngineConfig,
+  now: Date,
+  resourceId: string,
+): Exemption {
   const value = tagValue(tags, config.exemptTag);
   if (value === undefined) return { exempt: false };
   const v = value.trim();
@@ -30,7 +35,11 @@ export function exemptionOf(tags: Record<string, string>, config: EngineConfig, 
   if (m) {
     const end = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 23, 59, 59, 999);
     const check = new Date(end);
-    if (check.getUTCFullYear() === Number(m[1]) && check.getUTCMonth() === Number(m[2]) - 1 && check.getUTCDate() === Number(m[3])) {
+    if (
+      check.getUTCFullYear() === Number(m[1]) &&
+      check.getUTCMonth() === Number(m[2]) - 1 &&
+      check.getUTCDate() === Number(m[3])
+    ) {
       return now.getTime() <= end ? { exempt: true, until: v } : { exempt: false, expired: v };
     }
   }
@@ -40,22 +49,36 @@ export function exemptionOf(tags: Record<string, string>, config: EngineConfig, 
   };
 }
 
-function subjectsOf(rule: Rule, inventory: Inventory): { id: string; tags: Record<string, string>; run: (ctx: RuleContext) => Violation[] }[] {
+function subjectsOf(
+  rule: Rule,
+  inventory: Inventory,
+): { id: string; tags: Record<string, string>; run: (ctx: RuleContext) => Violation[] }[] {
   switch (rule.subject) {
     case 'virtualMachine':
-      return inventory.virtualMachines.map((vm) => ({ id: vm.id, tags: vm.tags, run: (ctx) => rule.evaluate(vm, ctx) }));
+      return inventory.virtualMachines.map((vm) => ({
+        id: vm.id,
+        tags: vm.tags,
+        run: (ctx) => rule.evaluate(vm, ctx),
+      }));
     case 'vault':
-      return [...inventory.vaults.values()].map((v) => ({ id: v.id, tags: v.tags, run: (ctx) => rule.evaluate(v, ctx) }));
+      return [...inventory.vaults.values()].map((v) => ({
+        id: v.id,
+        tags: v.tags,
+        run: (ctx) => rule.evaluate(v, ctx),
+      }));
     case 'protectedItem':
       return inventory.protectedItems.map((p) => ({ id: p.id, tags: {}, run: (ctx) => rule.evaluate(p, ctx) }));
   }
 }
 
 /** Evaluates every rule of the registry (or the given rules). A rule that throws becomes an error finding. */
-export function evaluate(inventory: Inventory, config: EngineConfig, now: Date, rules: readonly Rule[] = RULES): Evaluation {
-  const warnings: string[] = inventory.problems.map(
-    (p) => `row ${p.index}${p.id ? ` (${p.id})` : ''}: ${p.message}`,
-  );
+export function evaluate(
+  inventory: Inventory,
+  config: EngineConfig,
+  now: Date,
+  rules: readonly Rule[] = RULES,
+): Evaluation {
+  const warnings: string[] = inventory.problems.map((p) => `row ${p.index}${p.id ? ` (${p.id})` : ''}: ${p.message}`);
   const warned = new Set<string>();
   const warn = (message: string): void => {
     if (!warned.has(message)) {
@@ -101,6 +124,10 @@ export function evaluate(inventory: Inventory, config: EngineConfig, now: Date, 
       }
     }
   }
-  findings.sort((a, b) => idKey(a.resourceId).localeCompare(idKey(b.resourceId)) || rules.findIndex((r) => r.id === a.ruleId) - rules.findIndex((r) => r.id === b.ruleId));
+  findings.sort(
+    (a, b) =>
+      idKey(a.resourceId).localeCompare(idKey(b.resourceId)) ||
+      rules.findIndex((r) => r.id === a.ruleId) - rules.findIndex((r) => r.id === b.ruleId),
+  );
   return { findings, warnings };
 }

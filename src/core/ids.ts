@@ -1,7 +1,7 @@
 /**
  * ARM resource ids. ARM treats ids case-insensitively, and Resource Graph mixes cases inside one payload
  * (`resourceGroups/RG-App` on a VM, lower case in `sourceResourceId`), so every comparison goes through
- * {@link idKey}. See shared/recorded-azure-responses/README.md, "Mixed case inside one payload".
+ * {@link idKey}. See docs/azure-facts.md §2 (ids arrive in mixed case).
  */
 
 /** The parts of an ARM resource id that backup-warden needs. */
@@ -17,7 +17,10 @@ export interface ResourceIdParts {
 
 /** Raised for a string that is not an ARM resource id; the message says what is wrong with it. */
 export class InvalidResourceIdError extends Error {
-  constructor(readonly resourceId: string, reason: string) {
+  constructor(
+    readonly resourceId: string,
+    reason: string,
+  ) {
     super(`invalid resource id '${resourceId}': ${reason}`);
     this.name = 'InvalidResourceIdError';
   }
@@ -36,7 +39,10 @@ export function sameId(a: string | undefined | null, b: string | undefined | nul
 
 /** Parses `/subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}/{name}[/{type}/{name}...]`. */
 export function parseResourceId(id: string): ResourceIdParts {
-  const segments = id.trim().replace(/^\/+|\/+$/g, '').split('/');
+  const segments = id
+    .trim()
+    .replace(/^\/+|\/+$/g, '')
+    .split('/');
   if (segments.length < 4 || (segments[0] ?? '').toLowerCase() !== 'subscriptions') {
     throw new InvalidResourceIdError(id, 'expected it to start with /subscriptions/{subscriptionId}');
   }
@@ -93,7 +99,7 @@ export function nameOf(id: string): string {
 
 /**
  * The id of the ancestor that has `depth` type/name pairs after the provider. For a protected item id,
- * `ancestorId(id, 1)` is its vault id (Resource Graph has no vaultId column; azure-facts §2).
+ * `ancestorId(id, 1)` is its vault id (Resource Graph has no vaultId column; docs/azure-facts.md §2).
  */
 export function ancestorId(id: string, depth: number): string | undefined {
   const p = tryParseResourceId(id);
@@ -104,6 +110,11 @@ export function ancestorId(id: string, depth: number): string | undefined {
 }
 
 /** Builds a resource id. */
-export function resourceId(subscriptionId: string, resourceGroup: string, provider: string, ...typeNamePairs: string[]): string {
+export function resourceId(
+  subscriptionId: string,
+  resourceGroup: string,
+  provider: string,
+  ...typeNamePairs: string[]
+): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/${provider}/${typeNamePairs.join('/')}`;
 }

@@ -12,7 +12,7 @@ export type Access = 'Allow' | 'Deny';
 /** `Inbound` or `Outbound`. */
 export type Direction = 'Inbound' | 'Outbound';
 
-/** A security rule with singular and plural fields merged into lists (azure-facts §3). */
+/** A security rule with singular and plural fields merged into lists (docs/azure-facts.md §3). */
 export interface SecurityRule {
   name: string;
   /** ARM id when known. */
@@ -123,7 +123,7 @@ export interface Vault {
 /** An Azure IaaS VM protected item (RecoveryServicesResources). */
 export interface ProtectedItem {
   id: string;
-  /** The id prefix up to the vault: Resource Graph has no vaultId column (azure-facts §2). */
+  /** The id prefix up to the vault: Resource Graph has no vaultId column (docs/azure-facts.md §2). */
   vaultId: string;
   /** `sourceResourceId`, or `virtualMachineId` on older API versions. */
   sourceResourceId: string;

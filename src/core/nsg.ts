@@ -1,6 +1,6 @@
 /**
  * The outbound NSG evaluator for backup egress: does TCP traffic from a VM's IP configuration reach the
- * `Storage.<vm region>` service tag on the ports the backup extension needs (azure-facts §1, §3)?
+ * `Storage.<vm region>` service tag on the ports the backup extension needs (docs/azure-facts.md §1, §3)?
  *
  * Malformed values never throw. A port range like `abc`, a bad CIDR or a rule without a usable priority
  * simply does not match, so evaluation falls through to the next rule.
@@ -32,7 +32,7 @@ export interface NsgDecision {
   decidingRule: SecurityRule;
 }
 
-/** Custom rule priorities run 100–4096 (azure-facts §3). */
+/** Custom rule priorities run 100–4096 (docs/azure-facts.md §3). */
 export const MIN_CUSTOM_PRIORITY = 100;
 /** The highest priority a custom rule can have. */
 export const MAX_CUSTOM_PRIORITY = 4096;
@@ -45,7 +45,13 @@ function frozenList(...items: string[]): string[] {
   return items;
 }
 
-function platformRule(name: string, priority: number, access: SecurityRule['access'], source: string, destination: string): SecurityRule {
+function platformRule(
+  name: string,
+  priority: number,
+  access: SecurityRule['access'],
+  source: string,
+  destination: string,
+): SecurityRule {
   return Object.freeze({
     name,
     priority,
@@ -64,7 +70,7 @@ function platformRule(name: string, priority: number, access: SecurityRule['acce
 
 /**
  * The platform default outbound rules, in the shape ARM returns them (`*`, not `0.0.0.0/0`; see
- * shared/azure-rest-examples/network/NetworkSecurityGroupGet.json). They apply when a row lacks its defaults.
+ * docs/azure-facts.md §3). They apply when a row lacks its defaults.
  */
 export const DEFAULT_OUTBOUND_RULES: readonly SecurityRule[] = Object.freeze([
   platformRule('AllowVnetOutBound', 65000, 'Allow', 'VirtualNetwork', 'VirtualNetwork'),
@@ -165,13 +171,17 @@ const ADDRESS_AGNOSTIC_SOURCES = new Set(['*', 'virtualnetwork', '0.0.0.0/0']);
 /** True when the rule's source covers the IP configuration: by ASG membership when the rule names ASGs, else by prefix. */
 export function sourceCovers(rule: SecurityRule, source: EgressSource): boolean {
   if (rule.sourceApplicationSecurityGroupIds.length > 0) {
-    return rule.sourceApplicationSecurityGroupIds.some((asg) => source.applicationSecurityGroupIds.some((own) => sameId(asg, own)));
+    return rule.sourceApplicationSecurityGroupIds.some((asg) =>
+      source.applicationSecurityGroupIds.some((own) => sameId(asg, own)),
+    );
   }
   const ip = source.privateIPAddress?.trim();
-  return rule.sourceAddressPrefixes.some((prefix) => ADDRESS_AGNOSTIC_SOURCES.has(lower(prefix)) || (ip ? ipInCidr(ip, prefix) : false));
+  return rule.sourceAddressPrefixes.some(
+    (prefix) => ADDRESS_AGNOSTIC_SOURCES.has(lower(prefix)) || (ip ? ipInCidr(ip, prefix) : false),
+  );
 }
 
-/** Destinations that contain every region's Storage ranges (azure-facts §3, "What reaches Storage"). */
+/** Destinations that contain every region's Storage ranges (docs/azure-facts.md §3, "What reaches Storage"). */
 const GLOBAL_STORAGE_DESTINATIONS = new Set(['*', '0.0.0.0/0', 'internet', 'azurecloud', 'storage']);
 /** Tags whose regional form `<tag>.<region>` contains that region's Storage ranges. */
 const REGIONAL_STORAGE_TAGS = new Set(['azurecloud', 'storage']);
@@ -198,7 +208,12 @@ function isOutbound(rule: SecurityRule): boolean {
 }
 
 /** True when the rule catches TCP traffic from `source` (ephemeral source port) to Storage.<location> on `port`. */
-export function ruleMatchesBackupEgress(rule: SecurityRule, source: EgressSource, location: string, port: number): boolean {
+export function ruleMatchesBackupEgress(
+  rule: SecurityRule,
+  source: EgressSource,
+  location: string,
+  port: number,
+): boolean {
   return (
     isOutbound(rule) &&
     isTcp(rule.protocol) &&
@@ -228,9 +243,15 @@ export function outboundRulesInOrder(nsg: NetworkSecurityGroup): SecurityRule[] 
  * First-match decision of one NSG for TCP traffic from `source` to Storage.<location> on `port`. Should the
  * NSG's own defaults be incomplete and nothing match, the platform defaults decide (the platform always has them).
  */
-export function evaluateNsgOutbound(nsg: NetworkSecurityGroup, source: EgressSource, location: string, port: number): NsgDecision {
+export function evaluateNsgOutbound(
+  nsg: NetworkSecurityGroup,
+  source: EgressSource,
+  location: string,
+  port: number,
+): NsgDecision {
   const matches = (rule: SecurityRule): boolean => ruleMatchesBackupEgress(rule, source, location, port);
-  const decidingRule = outboundRulesInOrder(nsg).find(matches) ?? DEFAULT_OUTBOUND_RULES.find(matches) ?? DENY_ALL_OUTBOUND;
+  const decidingRule =
+    outboundRulesInOrder(nsg).find(matches) ?? DEFAULT_OUTBOUND_RULES.find(matches) ?? DENY_ALL_OUTBOUND;
   return { allowed: decidingRule.access === 'Allow', decidingRule };
 }
 

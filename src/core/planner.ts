@@ -28,11 +28,7 @@ import { tagValue } from './tags';
 
 /** Why an open finding got no action. */
 export type UnplannedReason =
-  | 'explicit-storage-deny'
-  | 'no-free-priority'
-  | 'invalid-vault-name'
-  | 'vault-name-taken'
-  | 'report-only';
+  'explicit-storage-deny' | 'no-free-priority' | 'invalid-vault-name' | 'vault-name-taken' | 'report-only';
 
 /** The plan: actions in execution order, what was cut by the cap, and why findings got no action. */
 export interface Plan {
@@ -45,7 +41,7 @@ export interface Plan {
   warnings: string[];
 }
 
-/** The vault naming rule: 2–50 characters, starts with a letter, letters, digits and hyphens (azure-facts §1). */
+/** The vault naming rule: 2–50 characters, starts with a letter, letters, digits and hyphens (docs/azure-facts.md §1). */
 export const VAULT_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{1,49}$/;
 
 /** Rules that have no remediation kind: their findings are reported, never acted on. */
@@ -101,22 +97,37 @@ export function plan(findings: readonly Finding[], inventory: Inventory, config:
     const any: Vault | undefined = inRegion[0];
     if (any) return { vaultId: any.id };
     const name = vaultNameFor(config.vaultNameTemplate, vm.location, vm.subscriptionId);
-    const target = resourceId(vm.subscriptionId, config.vaultResourceGroup, 'Microsoft.RecoveryServices', 'vaults', name);
+    const target = resourceId(
+      vm.subscriptionId,
+      config.vaultResourceGroup,
+      'Microsoft.RecoveryServices',
+      'vaults',
+      name,
+    );
     const existing = creates.get(idKey(target));
     if (existing) return { vaultId: existing.target, create: existing };
     if (!VAULT_NAME_PATTERN.test(name)) {
-      warnings.push(`vault name '${name}' (from template '${config.vaultNameTemplate}') breaks the naming rule: 2-50 characters, a letter first, then letters, digits and hyphens`);
+      warnings.push(
+        `vault name '${name}' (from template '${config.vaultNameTemplate}') breaks the naming rule: 2-50 characters, a letter first, then letters, digits and hyphens`,
+      );
       return 'invalid-vault-name';
     }
     const taken = inventory.vaultsNamed(vm.subscriptionId, name);
     if (taken.length > 0) {
-      warnings.push(`vault name '${name}' is already used in subscription ${vm.subscriptionId} by ${taken.map((v) => `${v.id} (${v.location})`).join(', ')}; change vaultNameTemplate`);
+      warnings.push(
+        `vault name '${name}' is already used in subscription ${vm.subscriptionId} by ${taken.map((v) => `${v.id} (${v.location})`).join(', ')}; change vaultNameTemplate`,
+      );
       return 'vault-name-taken';
     }
     const create: CreateVaultAction = {
       kind: 'create-vault',
       target,
-      params: { location: vm.location, storageRedundancy: config.storageRedundancy, resourceGroup: config.vaultResourceGroup, name },
+      params: {
+        location: vm.location,
+        storageRedundancy: config.storageRedundancy,
+        resourceGroup: config.vaultResourceGroup,
+        name,
+      },
       resolves: [],
     };
     creates.set(idKey(target), create);
@@ -147,7 +158,10 @@ export function plan(findings: readonly Finding[], inventory: Inventory, config:
       triggers.set(idKey(vm.id), {
         kind: 'trigger-backup',
         target: vm.id,
-        params: { vaultId: choice.vaultId, recoveryPointExpiryTimeInUTC: addDays(now, config.initialBackupRetentionDays) },
+        params: {
+          vaultId: choice.vaultId,
+          recoveryPointExpiryTimeInUTC: addDays(now, config.initialBackupRetentionDays),
+        },
         resolves: [],
       });
     }
@@ -158,7 +172,14 @@ export function plan(findings: readonly Finding[], inventory: Inventory, config:
   }
 
   // --- NSG rules: one per NSG and region, however many VMs sit behind it ---
-  interface NsgNeed { nsgId: string; location: string; ports: Set<number>; denyPriorities: number[]; explicit: boolean; findings: Set<FindingKey> }
+  interface NsgNeed {
+    nsgId: string;
+    location: string;
+    ports: Set<number>;
+    denyPriorities: number[];
+    explicit: boolean;
+    findings: Set<FindingKey>;
+  }
   const needs = new Map<string, NsgNeed>();
   for (const f of byRule('nsg-blocks-backup-egress')) {
     const vm = inventory.vm(f.resourceId);
@@ -168,7 +189,14 @@ export function plan(findings: readonly Finding[], inventory: Inventory, config:
       const k = `${idKey(b.nsgId)}|${vm.location}`;
       let need = needs.get(k);
       if (!need) {
-        need = { nsgId: b.nsgId, location: vm.location, ports: new Set(), denyPriorities: [], explicit: false, findings: new Set() };
+        need = {
+          nsgId: b.nsgId,
+          location: vm.location,
+          ports: new Set(),
+          denyPriorities: [],
+          explicit: false,
+          findings: new Set(),
+        };
         needs.set(k, need);
       }
       need.ports.add(b.port);
@@ -178,9 +206,12 @@ export function plan(findings: readonly Finding[], inventory: Inventory, config:
     }
   }
   const nsgActions: AddNsgRuleAction[] = [];
-  for (const need of [...needs.values()].sort((a, b) => idKey(a.nsgId).localeCompare(idKey(b.nsgId)) || a.location.localeCompare(b.location))) {
+  for (const need of [...needs.values()].sort(
+    (a, b) => idKey(a.nsgId).localeCompare(idKey(b.nsgId)) || a.location.localeCompare(b.location),
+  )) {
     const nsg = inventory.nsg(need.nsgId);
-    const reason: UnplannedReason | undefined = need.explicit && !config.overrideExplicitStorageDeny ? 'explicit-storage-deny' : undefined;
+    const reason: UnplannedReason | undefined =
+      need.explicit && !config.overrideExplicitStorageDeny ? 'explicit-storage-deny' : undefined;
     const lowestDeny = Math.min(...need.denyPriorities, 4097);
     const priority = reason || !nsg ? undefined : highestFreeOutboundPriority(nsg, lowestDeny);
     if (reason || priority === undefined) {
@@ -217,7 +248,10 @@ export function plan(findings: readonly Finding[], inventory: Inventory, config:
     }
   }
 
-  const ordered: Action[] = [...[...creates.values()].sort((a, b) => idKey(a.target).localeCompare(idKey(b.target))), ...nsgActions];
+  const ordered: Action[] = [
+    ...[...creates.values()].sort((a, b) => idKey(a.target).localeCompare(idKey(b.target))),
+    ...nsgActions,
+  ];
   for (const p of protections) {
     ordered.push(p);
     const t = triggers.get(idKey(p.target));
@@ -244,7 +278,12 @@ function capActions(actions: Action[], max: number): Action[] {
   const createdVaults = new Set(actions.filter((a) => a.kind === 'create-vault').map((a) => idKey(a.target)));
   for (const a of actions) {
     if (kept.length >= max) break;
-    if (a.kind === 'enable-protection' && createdVaults.has(idKey(a.params.vaultId)) && !keptVaults.has(idKey(a.params.vaultId))) continue;
+    if (
+      a.kind === 'enable-protection' &&
+      createdVaults.has(idKey(a.params.vaultId)) &&
+      !keptVaults.has(idKey(a.params.vaultId))
+    )
+      continue;
     if (a.kind === 'trigger-backup' && !keptProtections.has(idKey(a.target))) continue;
     kept.push(a);
     if (a.kind === 'create-vault') keptVaults.add(idKey(a.target));

@@ -1,7 +1,7 @@
 /**
  * Azure locations and their service-tag spellings. ARM returns a location as a name (`eastus`), and some
  * payloads carry the display name (`East US`); NSG service tags spell the region in PascalCase
- * (`Storage.EastUS`, `Storage.SouthCentralUS`). Tags are read case-insensitively (azure-facts §3), but
+ * (`Storage.EastUS`, `Storage.SouthCentralUS`). Tags are read case-insensitively (docs/azure-facts.md §3), but
  * backup-warden writes the canonical spelling.
  * Spellings follow the public ServiceTags list (Get-AzNetworkServiceTag, azure-docs service-tags-overview).
  */

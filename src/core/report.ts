@@ -45,7 +45,12 @@ export interface Report {
  * Builds the report. Open findings that no action resolves carry `details.reason` (why: report-only,
  * explicit-storage-deny, no-free-priority, ...).
  */
-export function buildReport(resources: number, findings: readonly Finding[], plan: Plan, warnings: readonly string[]): Report {
+export function buildReport(
+  resources: number,
+  findings: readonly Finding[],
+  plan: Plan,
+  warnings: readonly string[],
+): Report {
   const annotated = findings.map((f): Finding => {
     const reason = f.status === 'open' ? plan.unplanned.get(findingKey(f.ruleId, f.resourceId)) : undefined;
     return reason ? { ...f, details: { ...f.details, reason } } : f;
@@ -54,7 +59,9 @@ export function buildReport(resources: number, findings: readonly Finding[], pla
   for (const f of annotated) if (f.status === 'open') openByRule[f.ruleId] = (openByRule[f.ruleId] ?? 0) + 1;
   const allWarnings = [...warnings, ...plan.warnings];
   if (plan.truncated) {
-    allWarnings.push(`plan truncated to maxActions=${plan.actions.length} of ${plan.plannedBeforeCap} planned actions; the rest are planned by the next run`);
+    allWarnings.push(
+      `plan truncated to maxActions=${plan.actions.length} of ${plan.plannedBeforeCap} planned actions; the rest are planned by the next run`,
+    );
   }
   return {
     summary: {

@@ -2,7 +2,7 @@
  * Resource Graph rows → domain types. Rows arrive as `unknown` (from `az graph query`, the REST API or an
  * exported snapshot); they are validated here once, with zod, and normalised: ids are kept as written but
  * every lookup uses ids.idKey, singular and plural rule fields are merged, `access` and `direction` are
- * canonicalised ("deny" and "TCP" are seen live: shared/recorded-azure-responses/README.md).
+ * canonicalised ("deny" and "TCP" are seen live: docs/azure-facts.md §3).
  */
 import { z } from 'zod';
 import { ancestorId, subscriptionOf, tryParseResourceId } from './ids';
@@ -55,109 +55,165 @@ const idRef = z.object({ id: z.string() }).passthrough().nullish();
 const strList = z.array(z.string()).nullish();
 const anyRecord = z.record(z.string(), z.unknown());
 
-const baseRow = z.object({
-  id: z.string().min(1),
-  name: z.string().nullish(),
-  type: z.string().min(1),
-  location: z.string().nullish(),
-  resourceGroup: z.string().nullish(),
-  subscriptionId: z.string().nullish(),
-  tags: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).nullish(),
-  properties: anyRecord.nullish(),
-}).passthrough();
-
-const vmProps = z.object({
-  networkProfile: z.object({
-    networkInterfaces: z.array(z.object({
-      id: z.string(),
-      properties: z.object({ primary: z.boolean().nullish() }).passthrough().nullish(),
-    }).passthrough()).nullish(),
-  }).passthrough().nullish(),
-  storageProfile: z.object({
-    osDisk: z.object({
-      osType: optStr,
-      managedDisk: z.unknown().optional(),
-      vhd: z.object({ uri: optStr }).passthrough().nullish(),
-    }).passthrough().nullish(),
-  }).passthrough().nullish(),
-  extended: z.object({ instanceView: z.unknown().optional() }).passthrough().nullish(),
-  instanceView: z.unknown().optional(),
-}).passthrough();
-
-const instanceViewSchema = z.object({
-  powerState: z.object({ code: optStr }).passthrough().nullish(),
-  vmAgent: z.object({
-    vmAgentVersion: optStr,
-    statuses: z.array(z.object({ code: optStr, displayStatus: optStr }).passthrough()).nullish(),
-  }).passthrough().nullish(),
-  statuses: z.array(z.object({ code: optStr }).passthrough()).nullish(),
-}).passthrough();
-
-const ruleSchema = z.object({
-  name: z.string(),
-  id: optStr,
-  properties: z.object({
-    priority: z.union([z.number(), z.string().regex(/^\d+$/)]),
-    direction: str,
-    access: str,
-    protocol: str,
-    sourcePortRange: optStr,
-    sourcePortRanges: strList,
-    destinationPortRange: optStr,
-    destinationPortRanges: strList,
-    sourceAddressPrefix: optStr,
-    sourceAddressPrefixes: strList,
-    destinationAddressPrefix: optStr,
-    destinationAddressPrefixes: strList,
-    sourceApplicationSecurityGroups: z.array(z.object({ id: z.string() }).passthrough()).nullish(),
-    destinationApplicationSecurityGroups: z.array(z.object({ id: z.string() }).passthrough()).nullish(),
-  }).passthrough(),
-}).passthrough();
-
-const nsgProps = z.object({
-  securityRules: z.array(z.unknown()).nullish(),
-  defaultSecurityRules: z.array(z.unknown()).nullish(),
-}).passthrough();
-
-const nicProps = z.object({
-  networkSecurityGroup: idRef,
-  ipConfigurations: z.array(z.object({
+const baseRow = z
+  .object({
+    id: z.string().min(1),
     name: z.string().nullish(),
-    properties: z.object({
-      privateIPAddress: optStr,
-      subnet: idRef,
-      primary: z.boolean().nullish(),
-      applicationSecurityGroups: z.array(z.object({ id: z.string() }).passthrough()).nullish(),
-    }).passthrough().nullish(),
-  }).passthrough()).nullish(),
-}).passthrough();
+    type: z.string().min(1),
+    location: z.string().nullish(),
+    resourceGroup: z.string().nullish(),
+    subscriptionId: z.string().nullish(),
+    tags: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).nullish(),
+    properties: anyRecord.nullish(),
+  })
+  .passthrough();
 
-const vnetProps = z.object({
-  subnets: z.array(z.object({
-    id: z.string(),
-    name: z.string().nullish(),
-    properties: z.object({
-      addressPrefix: optStr,
-      addressPrefixes: strList,
-      networkSecurityGroup: idRef,
-    }).passthrough().nullish(),
-  }).passthrough()).nullish(),
-}).passthrough();
+const vmProps = z
+  .object({
+    networkProfile: z
+      .object({
+        networkInterfaces: z
+          .array(
+            z
+              .object({
+                id: z.string(),
+                properties: z.object({ primary: z.boolean().nullish() }).passthrough().nullish(),
+              })
+              .passthrough(),
+          )
+          .nullish(),
+      })
+      .passthrough()
+      .nullish(),
+    storageProfile: z
+      .object({
+        osDisk: z
+          .object({
+            osType: optStr,
+            managedDisk: z.unknown().optional(),
+            vhd: z.object({ uri: optStr }).passthrough().nullish(),
+          })
+          .passthrough()
+          .nullish(),
+      })
+      .passthrough()
+      .nullish(),
+    extended: z.object({ instanceView: z.unknown().optional() }).passthrough().nullish(),
+    instanceView: z.unknown().optional(),
+  })
+  .passthrough();
 
-const vaultProps = z.object({
-  redundancySettings: z.object({ standardTierStorageRedundancy: optStr }).passthrough().nullish(),
-}).passthrough();
+const instanceViewSchema = z
+  .object({
+    powerState: z.object({ code: optStr }).passthrough().nullish(),
+    vmAgent: z
+      .object({
+        vmAgentVersion: optStr,
+        statuses: z.array(z.object({ code: optStr, displayStatus: optStr }).passthrough()).nullish(),
+      })
+      .passthrough()
+      .nullish(),
+    statuses: z.array(z.object({ code: optStr }).passthrough()).nullish(),
+  })
+  .passthrough();
 
-const protectedItemProps = z.object({
-  backupManagementType: optStr,
-  sourceResourceId: optStr,
-  virtualMachineId: optStr,
-  currentProtectionState: optStr,
-  protectionState: optStr,
-  policyId: optStr,
-  policyName: optStr,
-  dataSourceInfo: z.object({ resourceLocation: optStr }).passthrough().nullish(),
-}).passthrough();
+const ruleSchema = z
+  .object({
+    name: z.string(),
+    id: optStr,
+    properties: z
+      .object({
+        priority: z.union([z.number(), z.string().regex(/^\d+$/)]),
+        direction: str,
+        access: str,
+        protocol: str,
+        sourcePortRange: optStr,
+        sourcePortRanges: strList,
+        destinationPortRange: optStr,
+        destinationPortRanges: strList,
+        sourceAddressPrefix: optStr,
+        sourceAddressPrefixes: strList,
+        destinationAddressPrefix: optStr,
+        destinationAddressPrefixes: strList,
+        sourceApplicationSecurityGroups: z.array(z.object({ id: z.string() }).passthrough()).nullish(),
+        destinationApplicationSecurityGroups: z.array(z.object({ id: z.string() }).passthrough()).nullish(),
+      })
+      .passthrough(),
+  })
+  .passthrough();
+
+const nsgProps = z
+  .object({
+    securityRules: z.array(z.unknown()).nullish(),
+    defaultSecurityRules: z.array(z.unknown()).nullish(),
+  })
+  .passthrough();
+
+const nicProps = z
+  .object({
+    networkSecurityGroup: idRef,
+    ipConfigurations: z
+      .array(
+        z
+          .object({
+            name: z.string().nullish(),
+            properties: z
+              .object({
+                privateIPAddress: optStr,
+                subnet: idRef,
+                primary: z.boolean().nullish(),
+                applicationSecurityGroups: z.array(z.object({ id: z.string() }).passthrough()).nullish(),
+              })
+              .passthrough()
+              .nullish(),
+          })
+          .passthrough(),
+      )
+      .nullish(),
+  })
+  .passthrough();
+
+const vnetProps = z
+  .object({
+    subnets: z
+      .array(
+        z
+          .object({
+            id: z.string(),
+            name: z.string().nullish(),
+            properties: z
+              .object({
+                addressPrefix: optStr,
+                addressPrefixes: strList,
+                networkSecurityGroup: idRef,
+              })
+              .passthrough()
+              .nullish(),
+          })
+          .passthrough(),
+      )
+      .nullish(),
+  })
+  .passthrough();
+
+const vaultProps = z
+  .object({
+    redundancySettings: z.object({ standardTierStorageRedundancy: optStr }).passthrough().nullish(),
+  })
+  .passthrough();
+
+const protectedItemProps = z
+  .object({
+    backupManagementType: optStr,
+    sourceResourceId: optStr,
+    virtualMachineId: optStr,
+    currentProtectionState: optStr,
+    protectionState: optStr,
+    policyId: optStr,
+    policyName: optStr,
+    dataSourceInfo: z.object({ resourceLocation: optStr }).passthrough().nullish(),
+  })
+  .passthrough();
 
 /** Formats a zod error as `path: message; ...`, naming each bad field. */
 export function describeZodError(error: z.ZodError): string {
@@ -347,7 +403,8 @@ export function fromResourceGraphRow(raw: unknown): ParsedRow {
             name: s.name ?? nameFromId(s.id),
             addressPrefixes: withSingular(s.properties?.addressPrefix, s.properties?.addressPrefixes),
           };
-          if (s.properties?.networkSecurityGroup?.id) subnet.networkSecurityGroupId = s.properties.networkSecurityGroup.id;
+          if (s.properties?.networkSecurityGroup?.id)
+            subnet.networkSecurityGroupId = s.properties.networkSecurityGroup.id;
           return subnet;
         }),
       };
@@ -374,7 +431,8 @@ export function fromResourceGraphRow(raw: unknown): ParsedRow {
       if (state) item.protectionState = state;
       if (p.data.policyId) item.policyId = p.data.policyId;
       if (p.data.policyName) item.policyName = p.data.policyName;
-      if (p.data.dataSourceInfo?.resourceLocation) item.resourceLocation = normaliseLocation(p.data.dataSourceInfo.resourceLocation);
+      if (p.data.dataSourceInfo?.resourceLocation)
+        item.resourceLocation = normaliseLocation(p.data.dataSourceInfo.resourceLocation);
       return { kind: 'protectedItem', value: item };
     }
     default:

@@ -42,5 +42,13 @@ export async function remediationPoison(message: unknown, context: InvocationCon
   await services.telemetry.flush();
 }
 
-app.storageQueue('remediationJob', { queueName: 'remediation-jobs', connection: 'AzureWebJobsStorage', handler: remediationJob });
-app.storageQueue('remediationPoison', { queueName: 'remediation-jobs-poison', connection: 'AzureWebJobsStorage', handler: remediationPoison });
+app.storageQueue('remediationJob', {
+  queueName: 'remediation-jobs',
+  connection: 'AzureWebJobsStorage',
+  handler: remediationJob,
+});
+app.storageQueue('remediationPoison', {
+  queueName: 'remediation-jobs-poison',
+  connection: 'AzureWebJobsStorage',
+  handler: remediationPoison,
+});

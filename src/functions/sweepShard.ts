@@ -11,7 +11,9 @@ export async function sweepShard(message: unknown, context: InvocationContext): 
   try {
     const shard = parseShardMessage(message);
     const outcome = await runSweepShard(services.sweepShard, shard);
-    context.log(`sweep ${shard.sweepId} shard ${shard.shardIndex + 1}/${shard.shardCount}: ${outcome.report.summary.findings} findings (${outcome.report.summary.open} open), ${outcome.jobsEnqueued} job(s) enqueued, ${outcome.resolved} resolved${outcome.sweepCompleted ? '; sweep completed' : ''}${outcome.redelivered ? '; a redelivery: the shard was already counted in the summary' : ''} (dequeue ${String(context.triggerMetadata?.dequeueCount ?? 1)})`);
+    context.log(
+      `sweep ${shard.sweepId} shard ${shard.shardIndex + 1}/${shard.shardCount}: ${outcome.report.summary.findings} findings (${outcome.report.summary.open} open), ${outcome.jobsEnqueued} job(s) enqueued, ${outcome.resolved} resolved${outcome.sweepCompleted ? '; sweep completed' : ''}${outcome.redelivered ? '; a redelivery: the shard was already counted in the summary' : ''} (dequeue ${String(context.triggerMetadata?.dequeueCount ?? 1)})`,
+    );
   } catch (e) {
     if (e instanceof InvalidMessageError) {
       context.error(`dropped: ${e.message}`);
@@ -43,4 +45,8 @@ export async function sweepShardPoison(message: unknown, context: InvocationCont
 }
 
 app.storageQueue('sweepShard', { queueName: 'sweep-shards', connection: 'AzureWebJobsStorage', handler: sweepShard });
-app.storageQueue('sweepShardPoison', { queueName: 'sweep-shards-poison', connection: 'AzureWebJobsStorage', handler: sweepShardPoison });
+app.storageQueue('sweepShardPoison', {
+  queueName: 'sweep-shards-poison',
+  connection: 'AzureWebJobsStorage',
+  handler: sweepShardPoison,
+});

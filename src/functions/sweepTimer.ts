@@ -11,7 +11,9 @@ export async function sweepTimer(timer: Timer, context: InvocationContext): Prom
   const services = await functionServices();
   try {
     const { sweepId, shards } = await startSweep(services.startSweep, services.scope, 'timer');
-    context.log(`sweep ${sweepId}: ${shards.length} shard(s) enqueued on sweep-shards${timer.isPastDue ? ' (timer was past due)' : ''}`);
+    context.log(
+      `sweep ${sweepId}: ${shards.length} shard(s) enqueued on sweep-shards${timer.isPastDue ? ' (timer was past due)' : ''}`,
+    );
   } catch (e) {
     services.telemetry.exception(e, { invocationId: context.invocationId, function: 'sweepTimer' });
     context.error(`sweepTimer: the sweep was not started: ${describeError(e)}`);

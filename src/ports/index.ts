@@ -115,7 +115,11 @@ export interface Ledger {
    * Marks resolved every open, exempt, remediating or failed entry of these subscriptions (lower case)
    * that this sweep did not see; returns the changes. An empty list resolves nothing.
    */
-  resolveMissing(seen: ReadonlySet<string>, subscriptions: readonly string[], ctx: LedgerContext): Promise<FindingChange[]>;
+  resolveMissing(
+    seen: ReadonlySet<string>,
+    subscriptions: readonly string[],
+    ctx: LedgerContext,
+  ): Promise<FindingChange[]>;
   /** Records an action's result on the entries it resolves (status remediating/remediated/failed, attempts+1). */
   recordActionResult(action: Action, result: ActionResult, ctx: LedgerContext): Promise<FindingChange[]>;
   /** Lists entries, optionally by status. */
@@ -125,7 +129,10 @@ export interface Ledger {
   /** Releases a claimed key (after a transient failure, so the retried event is not taken for a duplicate). */
   release(key: string): Promise<void>;
   /** Adds to a sweep's summary row (created on first write); returns the updated row. */
-  updateSweepSummary(sweepId: string, update: (current: SweepSummary | undefined) => SweepSummary): Promise<SweepSummary>;
+  updateSweepSummary(
+    sweepId: string,
+    update: (current: SweepSummary | undefined) => SweepSummary,
+  ): Promise<SweepSummary>;
   /** Reads a sweep's summary row. */
   getSweepSummary(sweepId: string): Promise<SweepSummary | undefined>;
   /** Records a message that reached a poison queue. */

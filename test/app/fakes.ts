@@ -4,7 +4,18 @@
  * and a fixed clock. The ledger is the real MemoryLedger (same transitions as the Table ledger).
  */
 import type { Action } from '../../src/core/model';
-import type { ActionResult, Clock, FindingChange, InventorySource, MessageQueue, Remediator, Scope, SweepSummary, TelemetrySink, Trigger } from '../../src/ports';
+import type {
+  ActionResult,
+  Clock,
+  FindingChange,
+  InventorySource,
+  MessageQueue,
+  Remediator,
+  Scope,
+  SweepSummary,
+  TelemetrySink,
+  Trigger,
+} from '../../src/ports';
 
 /** Rows filtered by the scope's subscriptions (all of them for a tenant-wide or management-group scope). */
 export class ScopedInventory implements InventorySource {
@@ -17,7 +28,9 @@ export class ScopedInventory implements InventorySource {
     const subs = new Set(scope.subscriptions.map((s) => s.toLowerCase()));
     // As the port promises: the scope's rows, plus the protected items of its VMs from any subscription.
     const sourceSub = (r: Record<string, unknown>): string =>
-      String((r['properties'] as { sourceResourceId?: string } | undefined)?.sourceResourceId ?? '').split('/')[2]?.toLowerCase() ?? '';
+      String((r['properties'] as { sourceResourceId?: string } | undefined)?.sourceResourceId ?? '')
+        .split('/')[2]
+        ?.toLowerCase() ?? '';
     return this.rows.filter((r) => subs.has(String(r['subscriptionId'] ?? '').toLowerCase()) || subs.has(sourceSub(r)));
   }
 }

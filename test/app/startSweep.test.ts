@@ -9,7 +9,13 @@ import { ArrayQueue, FixedClock } from './fakes';
 function setup(directory?: string[]) {
   const shardQueue = new ArrayQueue<ShardMessage>();
   const ledger = new MemoryLedger();
-  const deps: StartSweepDeps = { shardQueue, ledger, clock: new FixedClock(), newId: () => 'sweep-7', ...(directory ? { directory: { listSubscriptions: async () => directory } } : {}) };
+  const deps: StartSweepDeps = {
+    shardQueue,
+    ledger,
+    clock: new FixedClock(),
+    newId: () => 'sweep-7',
+    ...(directory ? { directory: { listSubscriptions: async () => directory } } : {}),
+  };
   return { deps, shardQueue, ledger };
 }
 
@@ -48,13 +54,32 @@ describe('startSweep', () => {
     const subs = Array.from({ length: 301 }, (_, i) => guid(i));
     const out = await startSweep(deps, { subscriptions: subs, managementGroups: [] }, 'timer');
     expect(out.sweepId).toBe('sweep-7');
-    expect(shardQueue.sent.map((m) => [m.sweepId, m.trigger, m.shardIndex, m.shardCount, m.scope.subscriptions.length, m.startedAt])).toEqual([
+    expect(
+      shardQueue.sent.map((m) => [
+        m.sweepId,
+        m.trigger,
+        m.shardIndex,
+        m.shardCount,
+        m.scope.subscriptions.length,
+        m.startedAt,
+      ]),
+    ).toEqual([
       ['sweep-7', 'timer', 0, 2, 300, '2025-03-01T06:00:00.000Z'],
       ['sweep-7', 'timer', 1, 2, 1, '2025-03-01T06:00:00.000Z'],
     ]);
     expect(await ledger.getSweepSummary('sweep-7')).toEqual({
-      sweepId: 'sweep-7', trigger: 'timer', startedAt: '2025-03-01T06:00:00.000Z', shards: 2, shardsCompleted: 0,
-      resources: 0, findings: 0, open: 0, exempt: 0, actions: 0, resolved: 0, warnings: 0,
+      sweepId: 'sweep-7',
+      trigger: 'timer',
+      startedAt: '2025-03-01T06:00:00.000Z',
+      shards: 2,
+      shardsCompleted: 0,
+      resources: 0,
+      findings: 0,
+      open: 0,
+      exempt: 0,
+      actions: 0,
+      resolved: 0,
+      warnings: 0,
     });
   });
 
@@ -67,7 +92,9 @@ describe('startSweep', () => {
   it('sends one tenant-wide shard when the directory lists nothing (or there is none)', async () => {
     for (const { deps, shardQueue } of [setup([]), setup()]) {
       await startSweep(deps, { subscriptions: [], managementGroups: [] }, 'cli');
-      expect(shardQueue.sent.map((m) => [m.shardCount, m.scope])).toEqual([[1, { subscriptions: [], managementGroups: [] }]]);
+      expect(shardQueue.sent.map((m) => [m.shardCount, m.scope])).toEqual([
+        [1, { subscriptions: [], managementGroups: [] }],
+      ]);
     }
   });
 });

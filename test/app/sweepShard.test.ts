@@ -30,12 +30,25 @@ const ROWS = [
 function setup(mode: 'report' | 'remediate' = 'remediate', ledger: Ledger = new MemoryLedger()) {
   const telemetry = new RecordingTelemetry();
   const jobQueue = new ArrayQueue<RemediationJobMessage>();
-  const deps: SweepShardDeps = { inventory: new ScopedInventory(ROWS), ledger, telemetry, jobQueue, clock: new FixedClock(), config: DEFAULT_ENGINE_CONFIG, mode };
+  const deps: SweepShardDeps = {
+    inventory: new ScopedInventory(ROWS),
+    ledger,
+    telemetry,
+    jobQueue,
+    clock: new FixedClock(),
+    config: DEFAULT_ENGINE_CONFIG,
+    mode,
+  };
   return { deps, telemetry, jobQueue, ledger };
 }
 
 const shard = (shardIndex: number, shardCount: number, subscriptions: string[]): ShardMessage => ({
-  sweepId: 'sweep-1', trigger: 'timer', shardIndex, shardCount, scope: { subscriptions, managementGroups: [] }, startedAt: '2025-03-01T06:00:00.000Z',
+  sweepId: 'sweep-1',
+  trigger: 'timer',
+  shardIndex,
+  shardCount,
+  scope: { subscriptions, managementGroups: [] },
+  startedAt: '2025-03-01T06:00:00.000Z',
 });
 
 describe('runSweepShard', () => {
@@ -43,10 +56,18 @@ describe('runSweepShard', () => {
     const { deps, telemetry, jobQueue, ledger } = setup();
     const out = await runSweepShard(deps, shard(0, 1, [SUB, OTHER_SUB]));
     expect(out).toMatchObject({ jobsEnqueued: 1, resolved: 0, sweepCompleted: true, redelivered: false });
-    expect(out.report.findings.map((f) => `${f.ruleId} ${f.resourceId.split('/').pop() ?? ''}`)).toEqual(['vm-unprotected vm-web-01']);
-    expect(jobQueue.sent.map((j) => j.actions.map((a) => `${a.kind} ${a.target.split('/').pop() ?? ''}`))).toEqual([['enable-protection vm-web-01']]);
-    expect((await ledger.list()).map((e) => [e.ruleId, e.status, e.lastSweepId])).toEqual([['vm-unprotected', 'open', 'sweep-1']]);
-    expect(telemetry.completed.map((c) => [c.summary.shards, c.summary.shardsCompleted, c.summary.findings, c.openByRule])).toEqual([[1, 1, 1, { 'vm-unprotected': 1 }]]);
+    expect(out.report.findings.map((f) => `${f.ruleId} ${f.resourceId.split('/').pop() ?? ''}`)).toEqual([
+      'vm-unprotected vm-web-01',
+    ]);
+    expect(jobQueue.sent.map((j) => j.actions.map((a) => `${a.kind} ${a.target.split('/').pop() ?? ''}`))).toEqual([
+      ['enable-protection vm-web-01'],
+    ]);
+    expect((await ledger.list()).map((e) => [e.ruleId, e.status, e.lastSweepId])).toEqual([
+      ['vm-unprotected', 'open', 'sweep-1'],
+    ]);
+    expect(
+      telemetry.completed.map((c) => [c.summary.shards, c.summary.shardsCompleted, c.summary.findings, c.openByRule]),
+    ).toEqual([[1, 1, 1, { 'vm-unprotected': 1 }]]);
   });
 
   it('enqueues nothing in report mode', async () => {
@@ -75,8 +96,13 @@ describe('runSweepShard', () => {
     expect(await ledger.getSweepSummary('sweep-1')).toMatchObject({ shards: 2, shardsCompleted: 1, findings: 1 });
     expect(telemetry.completed).toEqual([]);
     // The other shard then completes it, once.
-    expect((await runSweepShard(deps, shard(1, 2, ['00000000-0000-4000-8000-00000000e0f0']))).sweepCompleted).toBe(true);
-    expect(await runSweepShard(deps, shard(1, 2, ['00000000-0000-4000-8000-00000000e0f0']))).toMatchObject({ redelivered: true, sweepCompleted: false });
+    expect((await runSweepShard(deps, shard(1, 2, ['00000000-0000-4000-8000-00000000e0f0']))).sweepCompleted).toBe(
+      true,
+    );
+    expect(await runSweepShard(deps, shard(1, 2, ['00000000-0000-4000-8000-00000000e0f0']))).toMatchObject({
+      redelivered: true,
+      sweepCompleted: false,
+    });
     expect(telemetry.completed.map((c) => c.summary.shardsCompleted)).toEqual([2]);
   });
 
@@ -85,14 +111,23 @@ describe('runSweepShard', () => {
     let failures = 1;
     const flaky: Ledger = Object.assign(Object.create(ledger) as Ledger, {
       updateSweepSummary: async (...args: Parameters<Ledger['updateSweepSummary']>) => {
-        if (failures-- > 0) throw Object.assign(new Error('Operation could not be completed within the specified time.'), { statusCode: 500 });
+        if (failures-- > 0)
+          throw Object.assign(new Error('Operation could not be completed within the specified time.'), {
+            statusCode: 500,
+          });
         return ledger.updateSweepSummary(...args);
       },
     });
     const { deps } = setup('remediate', flaky);
     await expect(runSweepShard(deps, shard(0, 1, [SUB]))).rejects.toThrow(/specified time/);
     // The claim was released: the shard is not taken for a redelivery of a counted one.
-    expect(await ledger.claim(shardClaimKey({ sweepId: 'sweep-1', shardIndex: 0 }), 1000, new Date('2025-03-01T06:00:00.000Z'))).toBe(true);
+    expect(
+      await ledger.claim(
+        shardClaimKey({ sweepId: 'sweep-1', shardIndex: 0 }),
+        1000,
+        new Date('2025-03-01T06:00:00.000Z'),
+      ),
+    ).toBe(true);
     await ledger.release(shardClaimKey({ sweepId: 'sweep-1', shardIndex: 0 }));
     const retried = await runSweepShard(deps, shard(0, 1, [SUB]));
     expect(retried).toMatchObject({ redelivered: false, sweepCompleted: true });
@@ -103,7 +138,10 @@ describe('runSweepShard', () => {
     const { deps, ledger } = setup();
     await runSweepShard(deps, shard(0, 1, [SUB, OTHER_SUB]));
     const fixed = new ScopedInventory([...ROWS, aProtectedItem(VAULT, vmId('vm-web-01'))] as Record<string, unknown>[]);
-    const later = await runSweepShard({ ...deps, inventory: fixed }, { ...shard(0, 1, [SUB, OTHER_SUB]), sweepId: 'sweep-2' });
+    const later = await runSweepShard(
+      { ...deps, inventory: fixed },
+      { ...shard(0, 1, [SUB, OTHER_SUB]), sweepId: 'sweep-2' },
+    );
     expect(later.resolved).toBe(1);
     const [entry] = await ledger.list();
     expect(entry).toMatchObject({ status: 'resolved', resolvedAt: '2025-03-01T06:00:00.000Z', lastSweepId: 'sweep-2' });
@@ -115,7 +153,9 @@ describe('runSweepShard', () => {
     const { deps } = setup();
     const a = await runSweepShard(deps, shard(0, 2, [SUB]));
     const b = await runSweepShard(deps, shard(1, 2, [OTHER_SUB]));
-    const findings = [...a.report.findings, ...b.report.findings].map((f) => `${f.ruleId} ${idKey(f.resourceId).split('/').pop() ?? ''}`);
+    const findings = [...a.report.findings, ...b.report.findings].map(
+      (f) => `${f.ruleId} ${idKey(f.resourceId).split('/').pop() ?? ''}`,
+    );
     expect(findings).toEqual(['vm-unprotected vm-web-01']);
   });
 });

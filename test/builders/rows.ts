@@ -17,7 +17,16 @@ export const nsgId = (name: string, rg = 'rg-net', sub = SUB): string =>
   `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/networkSecurityGroups/${name}`;
 
 /** A network: one VNet with one subnet, optionally behind an NSG with the given rules. */
-export function aNetwork(opts: { name?: string; location?: string; sub?: string; subnetRules?: RuleSpec[]; withDefaults?: boolean; cidr?: string } = {}): { rows: Row[]; subnetId: string; nsgId?: string } {
+export function aNetwork(
+  opts: {
+    name?: string;
+    location?: string;
+    sub?: string;
+    subnetRules?: RuleSpec[];
+    withDefaults?: boolean;
+    cidr?: string;
+  } = {},
+): { rows: Row[]; subnetId: string; nsgId?: string } {
   const name = opts.name ?? 'net1';
   const location = opts.location ?? 'eastus';
   const sub = opts.sub ?? SUB;
@@ -28,16 +37,35 @@ export function aNetwork(opts: { name?: string; location?: string; sub?: string;
   let id: string | undefined;
   if (opts.subnetRules) {
     id = nsgId(`nsg-${name}`, 'rg-net', sub);
-    rows.push(nsgRow(sub, 'rg-net', `nsg-${name}`, location, opts.subnetRules, { subnets: [subnetId], withDefaults: opts.withDefaults ?? true }));
+    rows.push(
+      nsgRow(sub, 'rg-net', `nsg-${name}`, location, opts.subnetRules, {
+        subnets: [subnetId],
+        withDefaults: opts.withDefaults ?? true,
+      }),
+    );
   }
-  rows.push(vnetRow(sub, 'rg-net', `vnet-${name}`, location, cidr, [{ name: `snet-${name}`, cidr, ...(id ? { nsgId: id } : {}) }]));
+  rows.push(
+    vnetRow(sub, 'rg-net', `vnet-${name}`, location, cidr, [
+      { name: `snet-${name}`, cidr, ...(id ? { nsgId: id } : {}) },
+    ]),
+  );
   return id ? { rows, subnetId, nsgId: id } : { rows, subnetId };
 }
 
 /** A VM and its NIC in a subnet. */
 export function aVm(opts: {
-  name?: string; location?: string; rg?: string; sub?: string; subnetId: string; ip?: string; managed?: boolean; os?: 'Linux' | 'Windows';
-  tags?: Record<string, string>; nicNsgId?: string; asgs?: string[]; power?: string;
+  name?: string;
+  location?: string;
+  rg?: string;
+  sub?: string;
+  subnetId: string;
+  ip?: string;
+  managed?: boolean;
+  os?: 'Linux' | 'Windows';
+  tags?: Record<string, string>;
+  nicNsgId?: string;
+  asgs?: string[];
+  power?: string;
 }): Row[] {
   const name = opts.name ?? 'vm1';
   const rg = opts.rg ?? 'RG-App';
@@ -59,13 +87,29 @@ export function aVm(opts: {
 }
 
 /** A standalone NSG row (e.g. for a NIC). */
-export function anNsg(name: string, rules: RuleSpec[], opts: { location?: string; sub?: string; withDefaults?: boolean } = {}): Row {
-  return nsgRow(opts.sub ?? SUB, 'rg-net', name, opts.location ?? 'eastus', rules, { withDefaults: opts.withDefaults ?? true });
+export function anNsg(
+  name: string,
+  rules: RuleSpec[],
+  opts: { location?: string; sub?: string; withDefaults?: boolean } = {},
+): Row {
+  return nsgRow(opts.sub ?? SUB, 'rg-net', name, opts.location ?? 'eastus', rules, {
+    withDefaults: opts.withDefaults ?? true,
+  });
 }
 
 /** A vault row. */
-export function aVault(name: string, opts: { location?: string; rg?: string; sub?: string; redundancy?: string; tags?: Record<string, string> } = {}): Row {
-  return vaultRow(opts.sub ?? SUB, opts.rg ?? 'rg-backup-warden', name, opts.location ?? 'eastus', opts.redundancy ?? 'GeoRedundant', opts.tags ?? {});
+export function aVault(
+  name: string,
+  opts: { location?: string; rg?: string; sub?: string; redundancy?: string; tags?: Record<string, string> } = {},
+): Row {
+  return vaultRow(
+    opts.sub ?? SUB,
+    opts.rg ?? 'rg-backup-warden',
+    name,
+    opts.location ?? 'eastus',
+    opts.redundancy ?? 'GeoRedundant',
+    opts.tags ?? {},
+  );
 }
 
 /** A protected item row for a VM in a vault. */

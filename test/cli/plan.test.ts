@@ -21,7 +21,14 @@ describe('warden plan', () => {
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout) as { summary: Record<string, unknown>; findings: unknown[]; actions: unknown[] };
     expect(Object.keys(doc)).toEqual(['summary', 'findings', 'actions']);
-    expect(doc.summary).toMatchObject({ resources: 101, findings: 49, open: 44, exempt: 5, actions: 27, truncated: false });
+    expect(doc.summary).toMatchObject({
+      resources: 101,
+      findings: 49,
+      open: 44,
+      exempt: 5,
+      actions: 27,
+      truncated: false,
+    });
     expect(Array.isArray(doc.summary.warnings)).toBe(true);
   });
 
@@ -34,7 +41,13 @@ describe('warden plan', () => {
   });
 
   it('exits 0 when nothing is open', async () => {
-    const vault = { id: '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1', name: 'v1', type: 'microsoft.recoveryservices/vaults', location: 'eastus', properties: {} };
+    const vault = {
+      id: '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1',
+      name: 'v1',
+      type: 'microsoft.recoveryservices/vaults',
+      location: 'eastus',
+      properties: {},
+    };
     const r = await run(['plan', '--snapshot', write('ok.json', JSON.stringify([vault])), '--format', 'json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).summary.open).toBe(0);
@@ -52,12 +65,25 @@ describe('warden plan', () => {
   });
 
   it('reports a bad row as a warning with its index and id, and plans the rest', async () => {
-    const rows = [{ id: '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/n1', type: 'microsoft.network/networksecuritygroups', location: 'eastus', properties: { securityRules: [{ name: 'r1', properties: { priority: 'high', direction: 'Outbound', access: 'Deny', protocol: '*' } }] } },
-      ...(JSON.parse(readFileSync(sample, 'utf8')) as { data: unknown[] }).data];
+    const rows = [
+      {
+        id: '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/n1',
+        type: 'microsoft.network/networksecuritygroups',
+        location: 'eastus',
+        properties: {
+          securityRules: [
+            { name: 'r1', properties: { priority: 'high', direction: 'Outbound', access: 'Deny', protocol: '*' } },
+          ],
+        },
+      },
+      ...(JSON.parse(readFileSync(sample, 'utf8')) as { data: unknown[] }).data,
+    ];
     const r = await run(['plan', '--snapshot', write('bad-row.json', JSON.stringify(rows)), '--format', 'json']);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
-    expect(doc.summary.warnings[0]).toMatch(/^row 0 \(\/subscriptions\/s1\/.*\/n1\): properties\.securityRules\[0\]: properties\.priority/);
+    expect(doc.summary.warnings[0]).toMatch(
+      /^row 0 \(\/subscriptions\/s1\/.*\/n1\): properties\.securityRules\[0\]: properties\.priority/,
+    );
     expect(doc.summary.actions).toBe(27);
   });
 
@@ -72,7 +98,9 @@ describe('warden plan', () => {
   });
 
   it('exits 2 for a missing file, a missing --snapshot, a bad --format and an unknown option', async () => {
-    expect((await run(['plan', '--snapshot', join(dir, 'missing.json')])).stderr).toMatch(/missing\.json: cannot read: ENOENT/);
+    expect((await run(['plan', '--snapshot', join(dir, 'missing.json')])).stderr).toMatch(
+      /missing\.json: cannot read: ENOENT/,
+    );
     expect((await run(['plan'])).code).toBe(2);
     const fmt = await run(['plan', '--snapshot', sample, '--format', 'yaml']);
     expect(fmt.code).toBe(2);

@@ -1,28 +1,51 @@
 import { describe, expect, it } from 'vitest';
-import { ancestorId, idKey, InvalidResourceIdError, nameOf, parseResourceId, resourceId, sameId, subscriptionOf, tryParseResourceId, typeOf } from '../../src/core/ids';
+import {
+  ancestorId,
+  idKey,
+  InvalidResourceIdError,
+  nameOf,
+  parseResourceId,
+  resourceId,
+  sameId,
+  subscriptionOf,
+  tryParseResourceId,
+  typeOf,
+} from '../../src/core/ids';
 
-const ITEM = '/Subscriptions/04cf684a-d41f-4550-9f70-7708a3a2283b/resourceGroups/phaniktRSV/providers/Microsoft.RecoveryServices/vaults/phaniktRs1/backupFabrics/Azure/protectionContainers/IaasVMContainer;iaasvmcontainerv2;rg;vm/protectedItems/VM;iaasvmcontainerv2;rg;vm';
+const ITEM =
+  '/Subscriptions/04cf684a-d41f-4550-9f70-7708a3a2283b/resourceGroups/phaniktRSV/providers/Microsoft.RecoveryServices/vaults/phaniktRs1/backupFabrics/Azure/protectionContainers/IaasVMContainer;iaasvmcontainerv2;rg;vm/protectedItems/VM;iaasvmcontainerv2;rg;vm';
 
 describe('ARM resource ids', () => {
   it('compare case-insensitively and ignore a trailing slash', () => {
-    expect(sameId('/subscriptions/S/resourceGroups/RG-App/providers/Microsoft.Compute/virtualMachines/VM1', '/subscriptions/s/resourcegroups/rg-app/providers/microsoft.compute/virtualmachines/vm1/')).toBe(true);
+    expect(
+      sameId(
+        '/subscriptions/S/resourceGroups/RG-App/providers/Microsoft.Compute/virtualMachines/VM1',
+        '/subscriptions/s/resourcegroups/rg-app/providers/microsoft.compute/virtualmachines/vm1/',
+      ),
+    ).toBe(true);
     expect(sameId(undefined, 'x')).toBe(false);
     expect(idKey(' /A/B/ ')).toBe('/a/b');
   });
 
   it('parse into subscription, group, provider, types and names (a capital S is seen live)', () => {
     expect(parseResourceId(ITEM)).toEqual({
-      subscriptionId: '04cf684a-d41f-4550-9f70-7708a3a2283b', resourceGroup: 'phaniktRSV', provider: 'Microsoft.RecoveryServices',
+      subscriptionId: '04cf684a-d41f-4550-9f70-7708a3a2283b',
+      resourceGroup: 'phaniktRSV',
+      provider: 'Microsoft.RecoveryServices',
       types: ['vaults', 'backupFabrics', 'protectionContainers', 'protectedItems'],
       names: ['phaniktRs1', 'Azure', 'IaasVMContainer;iaasvmcontainerv2;rg;vm', 'VM;iaasvmcontainerv2;rg;vm'],
     });
     expect(typeOf(ITEM)).toBe('microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems');
-    expect(ancestorId(ITEM, 1)).toBe('/subscriptions/04cf684a-d41f-4550-9f70-7708a3a2283b/resourceGroups/phaniktRSV/providers/Microsoft.RecoveryServices/vaults/phaniktRs1');
+    expect(ancestorId(ITEM, 1)).toBe(
+      '/subscriptions/04cf684a-d41f-4550-9f70-7708a3a2283b/resourceGroups/phaniktRSV/providers/Microsoft.RecoveryServices/vaults/phaniktRs1',
+    );
     expect(ancestorId(ITEM, 9)).toBeUndefined();
     expect(nameOf(ITEM)).toBe('VM;iaasvmcontainerv2;rg;vm');
     expect(subscriptionOf(ITEM)).toBe('04cf684a-d41f-4550-9f70-7708a3a2283b');
     expect(subscriptionOf('/providers/x')).toBeUndefined();
-    expect(resourceId('s', 'rg', 'Microsoft.Network', 'networkSecurityGroups', 'n')).toBe('/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/n');
+    expect(resourceId('s', 'rg', 'Microsoft.Network', 'networkSecurityGroups', 'n')).toBe(
+      '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/n',
+    );
   });
 
   it.each([

@@ -63,12 +63,22 @@ describe('nsg-blocks-backup-egress evaluator', () => {
     });
 
     it('a deny whose destination is an ASG does not match Storage', () => {
-      const rule = aDeny({ destinationAddressPrefixes: [], destinationApplicationSecurityGroupIds: [anAsgId('asg-storage')] });
+      const rule = aDeny({
+        destinationAddressPrefixes: [],
+        destinationApplicationSecurityGroupIds: [anAsgId('asg-storage')],
+      });
       expect(verdict([rule])).toEqual(ALLOWED_BY_DEFAULT);
     });
 
     it('AzureCloud.<region> matches a VM location given as a display name', () => {
-      expect(verdict([aDeny({ destinationAddressPrefixes: ['AzureCloud.SouthCentralUS'] })], 443, aSource(), 'South Central US')).toEqual(BLOCKED);
+      expect(
+        verdict(
+          [aDeny({ destinationAddressPrefixes: ['AzureCloud.SouthCentralUS'] })],
+          443,
+          aSource(),
+          'South Central US',
+        ),
+      ).toEqual(BLOCKED);
     });
   });
 
@@ -155,26 +165,38 @@ describe('nsg-blocks-backup-egress evaluator', () => {
       ['10.0.1.0/24', ['10.0.1.0/24'], ALLOWED_BY_DEFAULT],
       ['10.0.1.4', ['10.0.1.4'], ALLOWED_BY_DEFAULT],
     ])('with the private IP unknown, a deny from %s', (_title, sourceAddressPrefixes, expected) => {
-      expect(verdict([aDeny({ sourceAddressPrefixes })], 443, aSource({ privateIPAddress: undefined }))).toEqual(expected);
+      expect(verdict([aDeny({ sourceAddressPrefixes })], 443, aSource({ privateIPAddress: undefined }))).toEqual(
+        expected,
+      );
     });
 
     it('an empty private IP counts as unknown', () => {
-      expect(verdict([aDeny({ sourceAddressPrefixes: ['10.0.1.0/24'] })], 443, aSource({ privateIPAddress: '' }))).toEqual(ALLOWED_BY_DEFAULT);
+      expect(
+        verdict([aDeny({ sourceAddressPrefixes: ['10.0.1.0/24'] })], 443, aSource({ privateIPAddress: '' })),
+      ).toEqual(ALLOWED_BY_DEFAULT);
     });
 
     it('an IPv6 private IP is not inside an IPv4 CIDR', () => {
-      expect(verdict([aDeny({ sourceAddressPrefixes: ['10.0.0.0/8'] })], 443, aSource({ privateIPAddress: 'fd00::4' }))).toEqual(ALLOWED_BY_DEFAULT);
+      expect(
+        verdict([aDeny({ sourceAddressPrefixes: ['10.0.0.0/8'] })], 443, aSource({ privateIPAddress: 'fd00::4' })),
+      ).toEqual(ALLOWED_BY_DEFAULT);
     });
   });
 
   describe('source application security groups', () => {
     it('a deny from an ASG the ipconfig belongs to matches, ids compared case-insensitively', () => {
-      const rule = aDeny({ sourceAddressPrefixes: [], sourceApplicationSecurityGroupIds: [anAsgId('asg-web').toLowerCase()] });
+      const rule = aDeny({
+        sourceAddressPrefixes: [],
+        sourceApplicationSecurityGroupIds: [anAsgId('asg-web').toLowerCase()],
+      });
       expect(verdict([rule])).toEqual(BLOCKED);
     });
 
     it('a deny from one of several ASGs matches when the ipconfig is in any of them', () => {
-      const rule = aDeny({ sourceAddressPrefixes: [], sourceApplicationSecurityGroupIds: [anAsgId('asg-db'), anAsgId('asg-web')] });
+      const rule = aDeny({
+        sourceAddressPrefixes: [],
+        sourceApplicationSecurityGroupIds: [anAsgId('asg-db'), anAsgId('asg-web')],
+      });
       expect(verdict([rule])).toEqual(BLOCKED);
     });
 
@@ -196,11 +218,16 @@ describe('nsg-blocks-backup-egress evaluator', () => {
 
   describe('priority and direction', () => {
     it('the lower-numbered allow wins over a later deny', () => {
-      expect(verdict([aRule({ name: 'Allow-Storage-EastUS', priority: 200 }), aDeny({ priority: 1000 })])).toEqual({ allowed: true, rule: 'Allow-Storage-EastUS' });
+      expect(verdict([aRule({ name: 'Allow-Storage-EastUS', priority: 200 }), aDeny({ priority: 1000 })])).toEqual({
+        allowed: true,
+        rule: 'Allow-Storage-EastUS',
+      });
     });
 
     it('the lower-numbered deny wins over a later allow, whatever the array order', () => {
-      expect(verdict([aRule({ name: 'Allow-Storage-EastUS', priority: 1000 }), aDeny({ priority: 200 })])).toEqual(BLOCKED);
+      expect(verdict([aRule({ name: 'Allow-Storage-EastUS', priority: 1000 }), aDeny({ priority: 200 })])).toEqual(
+        BLOCKED,
+      );
     });
 
     it('a non-matching lower-numbered rule is passed over', () => {
@@ -226,7 +253,13 @@ describe('nsg-blocks-backup-egress evaluator', () => {
     });
 
     it('outbound rules come in evaluation order, custom before defaults', () => {
-      const nsg = anNsg({ rules: [aDeny({ priority: 1000 }), aRule({ priority: 200 }), aDeny({ name: 'In', direction: 'Inbound', priority: 100 })] });
+      const nsg = anNsg({
+        rules: [
+          aDeny({ priority: 1000 }),
+          aRule({ priority: 200 }),
+          aDeny({ name: 'In', direction: 'Inbound', priority: 100 }),
+        ],
+      });
       expect(outboundRulesInOrder(nsg).map((r) => `${r.name}@${r.priority}`)).toEqual([
         'Allow-Storage-EastUS@200',
         'Deny-Under-Test@1000',
@@ -249,7 +282,12 @@ describe('nsg-blocks-backup-egress evaluator', () => {
     it('with the row defaults missing, the platform AllowInternetOutBound decides', () => {
       const decision = evaluateNsgOutbound(anNsg({ defaults: [] }), aSource(), EASTUS, 443);
       expect(decision).toEqual({ allowed: true, decidingRule: DEFAULT_OUTBOUND_RULES[1] });
-      expect(decision.decidingRule).toMatchObject({ name: 'AllowInternetOutBound', priority: 65001, isDefault: true, destinationAddressPrefixes: ['Internet'] });
+      expect(decision.decidingRule).toMatchObject({
+        name: 'AllowInternetOutBound',
+        priority: 65001,
+        isDefault: true,
+        destinationAddressPrefixes: ['Internet'],
+      });
     });
 
     it('with the row defaults missing, a custom deny still blocks', () => {
@@ -261,7 +299,11 @@ describe('nsg-blocks-backup-egress evaluator', () => {
     it('with only the inbound defaults present, the platform outbound defaults apply', () => {
       const inboundOnly = defaultSecurityRulesOf(anNsgId('nsg-app')).filter((r) => r.direction === 'Inbound');
       const nsg = anNsg({ defaults: inboundOnly });
-      expect(outboundRulesInOrder(nsg).map((r) => r.name)).toEqual(['AllowVnetOutBound', 'AllowInternetOutBound', 'DenyAllOutBound']);
+      expect(outboundRulesInOrder(nsg).map((r) => r.name)).toEqual([
+        'AllowVnetOutBound',
+        'AllowInternetOutBound',
+        'DenyAllOutBound',
+      ]);
       expect(evaluateNsgOutbound(nsg, aSource(), EASTUS, 443).decidingRule).toBe(DEFAULT_OUTBOUND_RULES[1]);
     });
 
@@ -336,7 +378,9 @@ describe('nsg-blocks-backup-egress evaluator', () => {
     });
 
     it('a NIC NSG with missing defaults and no custom rules allows (platform defaults)', () => {
-      expect(blockedBackupEgress([anNsg({ name: 'nsg-nic', defaults: [] }), undefined], source, EASTUS, [443, 8443])).toEqual([]);
+      expect(
+        blockedBackupEgress([anNsg({ name: 'nsg-nic', defaults: [] }), undefined], source, EASTUS, [443, 8443]),
+      ).toEqual([]);
     });
 
     it('one NSG on both the NIC and its subnet is reported once, and repeated ports once', () => {
@@ -349,7 +393,9 @@ describe('nsg-blocks-backup-egress evaluator', () => {
     it('a deny to Storage.WestEurope does not block an eastus VM, but blocks a westeurope one', () => {
       const nsg = anNsg({ name: 'nsg-nic', rules: [aDeny({ destinationAddressPrefixes: ['Storage.WestEurope'] })] });
       expect(blockedBackupEgress([nsg], source, EASTUS, [443])).toEqual([]);
-      expect(blockedBackupEgress([nsg], source, 'westeurope', [443]).map((b) => b.rule.name)).toEqual(['Deny-Under-Test']);
+      expect(blockedBackupEgress([nsg], source, 'westeurope', [443]).map((b) => b.rule.name)).toEqual([
+        'Deny-Under-Test',
+      ]);
     });
   });
 
@@ -374,7 +420,8 @@ describe('nsg-blocks-backup-egress evaluator', () => {
   });
 
   describe('highestFreeOutboundPriority', () => {
-    const withOutbound = (...priorities: number[]) => anNsg({ rules: priorities.map((priority) => aRule({ name: `r${priority}`, priority })) });
+    const withOutbound = (...priorities: number[]) =>
+      anNsg({ rules: priorities.map((priority) => aRule({ name: `r${priority}`, priority })) });
 
     it.each<[string, number[], number, number | undefined]>([
       ['an empty NSG, below 1000', [], 1000, 999],
@@ -391,18 +438,34 @@ describe('nsg-blocks-backup-egress evaluator', () => {
     });
 
     it('inbound priorities do not count as used', () => {
-      const nsg = anNsg({ rules: [aRule({ name: 'Allow-RDP', direction: 'Inbound', priority: 999, destinationPortRanges: ['3389'] })] });
+      const nsg = anNsg({
+        rules: [aRule({ name: 'Allow-RDP', direction: 'Inbound', priority: 999, destinationPortRanges: ['3389'] })],
+      });
       expect(highestFreeOutboundPriority(nsg, 1000)).toBe(999);
     });
 
     it('an allow to Storage.<region> at the priority it picks below the blocking rules unblocks egress', () => {
-      const nsg = anNsg({ rules: [aDeny({ name: 'Deny-8443', priority: 500, destinationPortRanges: ['8443'] }), aDeny({ priority: 1000 }), aRule({ name: 'r499', priority: 499, protocol: 'Udp' })] });
+      const nsg = anNsg({
+        rules: [
+          aDeny({ name: 'Deny-8443', priority: 500, destinationPortRanges: ['8443'] }),
+          aDeny({ priority: 1000 }),
+          aRule({ name: 'r499', priority: 499, protocol: 'Udp' }),
+        ],
+      });
       const blocks = blockedBackupEgress([nsg], aSource(), EASTUS, [443, 8443]);
       expect(blocks.map((b) => `${b.rule.name}:${b.port}`)).toEqual(['Deny-Under-Test:443', 'Deny-8443:8443']);
       const priority = highestFreeOutboundPriority(nsg, Math.min(...blocks.map((b) => b.rule.priority)));
       expect(priority).toBe(498);
       const fixed = anNsg({
-        rules: [...nsg.securityRules, aRule({ name: 'AllowAzureBackupStorage-EastUS', priority: priority ?? 0, destinationAddressPrefixes: ['Storage.EastUS'], destinationPortRanges: ['443', '8443'] })],
+        rules: [
+          ...nsg.securityRules,
+          aRule({
+            name: 'AllowAzureBackupStorage-EastUS',
+            priority: priority ?? 0,
+            destinationAddressPrefixes: ['Storage.EastUS'],
+            destinationPortRanges: ['443', '8443'],
+          }),
+        ],
       });
       expect(blockedBackupEgress([fixed], aSource(), EASTUS, [443, 8443])).toEqual([]);
     });

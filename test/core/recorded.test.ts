@@ -12,7 +12,14 @@ import { Inventory } from '../../src/core/inventory';
 import { RECORDINGS } from '../support/shared';
 
 const ROOT = RECORDINGS;
-const KEPT = ['microsoft.network/networksecuritygroups', 'microsoft.network/virtualnetworks', 'microsoft.network/networkinterfaces', 'microsoft.compute/virtualmachines', 'microsoft.recoveryservices/vaults', 'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems'];
+const KEPT = [
+  'microsoft.network/networksecuritygroups',
+  'microsoft.network/virtualnetworks',
+  'microsoft.network/networkinterfaces',
+  'microsoft.compute/virtualmachines',
+  'microsoft.recoveryservices/vaults',
+  'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems',
+];
 
 /** An ARM GET body → a Resource Graph row: lower-case type, resourceGroup and subscriptionId parsed from the id. */
 function toRow(body: Record<string, unknown>): Record<string, unknown> | undefined {
@@ -31,11 +38,15 @@ function bodiesOf(doc: Record<string, unknown>): Record<string, unknown>[] {
     if (Array.isArray(b.value)) for (const v of b.value) out.push(v as Record<string, unknown>);
     else out.push(b);
   };
-  for (const i of (doc.interactions as { response: { status: { code: number }; body: { data?: unknown } } }[] | undefined) ?? []) {
+  for (const i of (doc.interactions as
+    { response: { status: { code: number }; body: { data?: unknown } } }[] | undefined) ?? []) {
     if (i.response.status.code < 300) push(i.response.body.data);
   }
   for (const e of (doc.Entries as { StatusCode: number; ResponseBody: unknown }[] | undefined) ?? []) {
-    if (e.StatusCode < 300) push(typeof e.ResponseBody === 'string' ? (e.ResponseBody ? JSON.parse(e.ResponseBody) : undefined) : e.ResponseBody);
+    if (e.StatusCode < 300)
+      push(
+        typeof e.ResponseBody === 'string' ? (e.ResponseBody ? JSON.parse(e.ResponseBody) : undefined) : e.ResponseBody,
+      );
   }
   return out;
 }
@@ -71,9 +82,16 @@ describe('recorded Azure responses', () => {
   });
 
   it('reads "TCP", a lower-case "deny" and plural-only port fields', () => {
-    const nsg = inv.nsg('/subscriptions/ea42f556-5106-4743-99b0-c129bfa71a47/resourceGroups/test_networksecuritygroup/providers/Microsoft.Network/networkSecurityGroups/c7n-nsg');
+    const nsg = inv.nsg(
+      '/subscriptions/ea42f556-5106-4743-99b0-c129bfa71a47/resourceGroups/test_networksecuritygroup/providers/Microsoft.Network/networkSecurityGroups/c7n-nsg',
+    );
     const rule = (name: string) => nsg?.securityRules.find((r) => r.name === name);
-    expect(rule('test4')).toMatchObject({ access: 'Deny', protocol: 'Tcp', sourceAddressPrefixes: ['10.0.0.0/32'], destinationPortRanges: ['443'] });
+    expect(rule('test4')).toMatchObject({
+      access: 'Deny',
+      protocol: 'Tcp',
+      sourceAddressPrefixes: ['10.0.0.0/32'],
+      destinationPortRanges: ['443'],
+    });
     expect(rule('test5')).toMatchObject({ protocol: 'TCP', direction: 'Outbound', access: 'Allow' });
     expect(nsg?.defaultSecurityRules).toHaveLength(6);
   });
@@ -81,7 +99,9 @@ describe('recorded Azure responses', () => {
   it('links 2016 protected items through virtualMachineId and derives their state', () => {
     for (const item of inv.protectedItems) {
       expect(item.sourceResourceId).toMatch(/^\/subscriptions\//);
-      expect(item.vaultId.toLowerCase()).toBe('/subscriptions/04cf684a-d41f-4550-9f70-7708a3a2283b/resourcegroups/phaniktrsv/providers/microsoft.recoveryservices/vaults/phaniktrs1');
+      expect(item.vaultId.toLowerCase()).toBe(
+        '/subscriptions/04cf684a-d41f-4550-9f70-7708a3a2283b/resourcegroups/phaniktrsv/providers/microsoft.recoveryservices/vaults/phaniktrs1',
+      );
       expect(item.protectionState).toBe('ProtectionConfigured');
     }
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { SERVICE_TAG_REGIONS, normaliseLocation, sameLocation, serviceTagRegion, storageServiceTag } from '../../src/core/regions';
+import {
+  SERVICE_TAG_REGIONS,
+  normaliseLocation,
+  sameLocation,
+  serviceTagRegion,
+  storageServiceTag,
+} from '../../src/core/regions';
 
 describe('regions', () => {
   describe('normaliseLocation', () => {
@@ -63,7 +69,9 @@ describe('regions', () => {
     });
 
     it('every entry spells its own location name, which is lower-case letters and digits', () => {
-      const mismatched = Object.entries(SERVICE_TAG_REGIONS).filter(([name, tag]) => tag.toLowerCase() !== name || !/^[a-z0-9]+$/.test(name));
+      const mismatched = Object.entries(SERVICE_TAG_REGIONS).filter(
+        ([name, tag]) => tag.toLowerCase() !== name || !/^[a-z0-9]+$/.test(name),
+      );
       expect(mismatched).toEqual([]);
       expect(Object.keys(SERVICE_TAG_REGIONS)).toHaveLength(58);
     });

@@ -7,7 +7,8 @@ import { nicRow, nsgRow, protectedItemRow, vaultRow, vmRow, vnetRow, type Row } 
 
 export const SUB = 'd4e5f6a7-1b2c-4d3e-8f9a-0b1c2d3e4f5a';
 
-const rid = (rg: string, provider: string, ...pairs: string[]): string => `/subscriptions/${SUB}/resourceGroups/${rg}/providers/${provider}/${pairs.join('/')}`;
+const rid = (rg: string, provider: string, ...pairs: string[]): string =>
+  `/subscriptions/${SUB}/resourceGroups/${rg}/providers/${provider}/${pairs.join('/')}`;
 
 export const VAULT_EUS = rid('rg-backup-warden', 'Microsoft.RecoveryServices', 'vaults', 'rsv-backup-eastus');
 export const NSG_APP = rid('rg-net', 'Microsoft.Network', 'networkSecurityGroups', 'nsg-app-eus');
@@ -36,11 +37,34 @@ export function eventEstate(): Row[] {
       { name: 'snet-db', cidr: '10.1.2.0/24', nsgId: NSG_DB },
     ]),
     vnetRow(SUB, 'rg-net', 'vnet-app-wus2', 'westus2', '10.2.0.0/16', [{ name: 'snet-app', cidr: '10.2.1.0/24' }]),
-    nsgRow(SUB, 'rg-net', 'nsg-app-eus', 'eastus', [
-      { name: 'Allow-HTTPS-Inbound', priority: 100, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', ports: '443', source: 'Internet' },
-    ], { subnets: [SNET_APP] }),
+    nsgRow(
+      SUB,
+      'rg-net',
+      'nsg-app-eus',
+      'eastus',
+      [
+        {
+          name: 'Allow-HTTPS-Inbound',
+          priority: 100,
+          direction: 'Inbound',
+          access: 'Allow',
+          protocol: 'Tcp',
+          ports: '443',
+          source: 'Internet',
+        },
+      ],
+      { subnets: [SNET_APP] },
+    ),
     nsgRow(SUB, 'rg-net', 'nsg-db-eus', 'eastus', [
-      { name: 'Allow-SQL-From-App', priority: 100, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', ports: '1433', source: '10.1.1.0/24' },
+      {
+        name: 'Allow-SQL-From-App',
+        priority: 100,
+        direction: 'Inbound',
+        access: 'Allow',
+        protocol: 'Tcp',
+        ports: '1433',
+        source: '10.1.1.0/24',
+      },
     ]),
   ];
   vm(rows, 'RG-App', 'vm-app-01', '10.1.1.4', SNET_APP, VAULT_EUS);

@@ -24,13 +24,22 @@ const D = SUBSCRIPTIONS.dev;
  * 650 subscriptions that sort after prod (8f…) and dev (b7…): both land in the first shard, as a vault of
  * prod protects a VM of dev (a cross-shard pair is a known gap: test/app/sweepShard.test.ts).
  */
-const FILLERS = Array.from({ length: 650 }, (_, i) => `${i < 400 ? 'c' : 'd'}${i.toString(16).padStart(7, '0')}-0000-4000-8000-000000000000`);
-const vm = (sub: string, rg: string, name: string): string => `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${name}`;
+const FILLERS = Array.from(
+  { length: 650 },
+  (_, i) => `${i < 400 ? 'c' : 'd'}${i.toString(16).padStart(7, '0')}-0000-4000-8000-000000000000`,
+);
+const vm = (sub: string, rg: string, name: string): string =>
+  `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${name}`;
 const HELD = vm(P, 'RG-Web-EUS', 'vm-web-eus-03');
 const timer = timerInfo;
 
 function estate(): Row[] {
-  return [...sampleEstate(), ...FILLERS.map((sub) => vnetRow(sub, 'rg-net', 'vnet-main', 'eastus', '10.0.0.0/16', [{ name: 'default', cidr: '10.0.0.0/24' }]))];
+  return [
+    ...sampleEstate(),
+    ...FILLERS.map((sub) =>
+      vnetRow(sub, 'rg-net', 'vnet-main', 'eastus', '10.0.0.0/16', [{ name: 'default', cidr: '10.0.0.0/24' }]),
+    ),
+  ];
 }
 
 let stack: Stack;
@@ -53,16 +62,37 @@ async function jobWorker(message: unknown, context: Parameters<typeof remediatio
 }
 
 /** The ARM writes the emulator accepted. */
-const writes = (): string[] => stack.emu.state().operations.filter((o) => (o.method === 'PUT' || o.method === 'POST') && o.status < 300 && !o.path.includes('/backupStatus') && !o.path.includes('/Microsoft.ResourceGraph/')).map((o) => `${o.method} ${o.path.split('?')[0]}`);
-const entryOf = (entries: LedgerEntry[], ruleId: string, resourceId: string): LedgerEntry | undefined => entries.find((e) => e.ruleId === ruleId && idKey(e.resourceId) === idKey(resourceId));
+const writes = (): string[] =>
+  stack.emu
+    .state()
+    .operations.filter(
+      (o) =>
+        (o.method === 'PUT' || o.method === 'POST') &&
+        o.status < 300 &&
+        !o.path.includes('/backupStatus') &&
+        !o.path.includes('/Microsoft.ResourceGraph/'),
+    )
+    .map((o) => `${o.method} ${o.path.split('?')[0]}`);
+const entryOf = (entries: LedgerEntry[], ruleId: string, resourceId: string): LedgerEntry | undefined =>
+  entries.find((e) => e.ruleId === ruleId && idKey(e.resourceId) === idKey(resourceId));
 const protectedItemsOf = (vmId: string): string[] =>
-  stack.emu.state().recoveryServicesResources.filter((r) => idKey(String((r['properties'] as Record<string, unknown>)['sourceResourceId'] ?? '')) === idKey(vmId)).map((r) => String(r['id']).split('/backupFabrics/')[0] ?? '');
+  stack.emu
+    .state()
+    .recoveryServicesResources.filter(
+      (r) => idKey(String((r['properties'] as Record<string, unknown>)['sourceResourceId'] ?? '')) === idKey(vmId),
+    )
+    .map((r) => String(r['id']).split('/backupFabrics/')[0] ?? '');
 
 beforeAll(async () => {
   stack = await startStack({ estate: estate() });
   shards = new QueueHost(stack.azurite.connectionString, 'sweep-shards', 'sweepShard', sweepShard);
   jobs = new QueueHost(stack.azurite.connectionString, 'remediation-jobs', 'remediationJob', jobWorker);
-  poison = new QueueHost(stack.azurite.connectionString, 'remediation-jobs-poison', 'remediationPoison', remediationPoison);
+  poison = new QueueHost(
+    stack.azurite.connectionString,
+    'remediation-jobs-poison',
+    'remediationPoison',
+    remediationPoison,
+  );
 });
 
 afterAll(async () => {
@@ -75,11 +105,17 @@ describe('report mode', () => {
     const before = writes().length;
     const t = invocation('sweepTimer');
     await sweepTimer(timer(), t.context);
-    expect(t.logs.map((l) => l.message)).toEqual([expect.stringMatching(/^sweep [0-9a-f-]{36}: 1 shard\(s\) enqueued on sweep-shards$/)]);
+    expect(t.logs.map((l) => l.message)).toEqual([
+      expect.stringMatching(/^sweep [0-9a-f-]{36}: 1 shard\(s\) enqueued on sweep-shards$/),
+    ]);
     const [d, more] = await shards.drain();
     expect(more).toBeUndefined();
     expect(d?.outcome).toBe('completed');
-    expect(d?.logs.map((l) => l.message)).toEqual([expect.stringMatching(/ shard 1\/1: 49 findings \(44 open\), 0 job\(s\) enqueued, 0 resolved; sweep completed \(dequeue 1\)$/)]);
+    expect(d?.logs.map((l) => l.message)).toEqual([
+      expect.stringMatching(
+        / shard 1\/1: 49 findings \(44 open\), 0 job\(s\) enqueued, 0 resolved; sweep completed \(dequeue 1\)$/,
+      ),
+    ]);
     expect(await jobs.count()).toBe(0);
     expect(writes().length).toBe(before);
     const entries = await stack.ledger.list();
@@ -91,27 +127,48 @@ describe('report mode', () => {
 describe('remediate mode, tenant-wide', () => {
   let sweepId = '';
 
-  it('1. sweepTimer lists the tenant\'s 652 subscriptions and enqueues three shards of at most 300 on sweep-shards', async () => {
+  it("1. sweepTimer lists the tenant's 652 subscriptions and enqueues three shards of at most 300 on sweep-shards", async () => {
     await stack.use();
     const t = invocation('sweepTimer');
     await sweepTimer(timer(true), t.context);
     const messages = (await shards.peek()) as ShardMessage[];
     expect(messages).toHaveLength(3);
     sweepId = messages[0]?.sweepId ?? '';
-    expect(t.logs.map((l) => l.message)).toEqual([`sweep ${sweepId}: 3 shard(s) enqueued on sweep-shards (timer was past due)`]);
-    expect(messages.map((m) => [m.sweepId, m.trigger, m.shardIndex, m.shardCount, m.scope.subscriptions.length, m.scope.managementGroups])).toEqual([
+    expect(t.logs.map((l) => l.message)).toEqual([
+      `sweep ${sweepId}: 3 shard(s) enqueued on sweep-shards (timer was past due)`,
+    ]);
+    expect(
+      messages.map((m) => [
+        m.sweepId,
+        m.trigger,
+        m.shardIndex,
+        m.shardCount,
+        m.scope.subscriptions.length,
+        m.scope.managementGroups,
+      ]),
+    ).toEqual([
       [sweepId, 'timer', 0, 3, 300, []],
       [sweepId, 'timer', 1, 3, 300, []],
       [sweepId, 'timer', 2, 3, 52, []],
     ]);
     expect(messages.flatMap((m) => m.scope.subscriptions)).toEqual([P, D, ...FILLERS].sort());
     expect(messages[0]?.scope.subscriptions.slice(0, 2)).toEqual([P, D]);
-    expect(await stack.ledger.getSweepSummary(sweepId)).toMatchObject({ sweepId, trigger: 'timer', shards: 3, shardsCompleted: 0, findings: 0 });
+    expect(await stack.ledger.getSweepSummary(sweepId)).toMatchObject({
+      sweepId,
+      trigger: 'timer',
+      shards: 3,
+      shardsCompleted: 0,
+      findings: 0,
+    });
   });
 
-  it('2. sweepShard records findings, enqueues the plan\'s action groups on remediation-jobs, and the last shard completes the summary', async () => {
+  it("2. sweepShard records findings, enqueues the plan's action groups on remediation-jobs, and the last shard completes the summary", async () => {
     const delivered = await shards.drain();
-    expect(delivered.map((d) => [d.outcome, d.dequeueCount, (d.body as ShardMessage).shardIndex])).toEqual([['completed', 1, 0], ['completed', 1, 1], ['completed', 1, 2]]);
+    expect(delivered.map((d) => [d.outcome, d.dequeueCount, (d.body as ShardMessage).shardIndex])).toEqual([
+      ['completed', 1, 0],
+      ['completed', 1, 1],
+      ['completed', 1, 2],
+    ]);
     expect(delivered.map((d) => d.logs.map((l) => l.message.replace(/^sweep \S+ /, '')).join())).toEqual([
       'shard 1/3: 49 findings (44 open), 17 job(s) enqueued, 0 resolved (dequeue 1)',
       'shard 2/3: 0 findings (0 open), 0 job(s) enqueued, 0 resolved (dequeue 1)',
@@ -122,27 +179,57 @@ describe('remediate mode, tenant-wide', () => {
     expect(queued).toHaveLength(17);
     expect(queued.every((j) => j.sweepId === sweepId && j.trigger === 'timer')).toBe(true);
     const kinds = queued.map((j) => j.actions.map((a) => `${a.kind} ${a.target.split('/').pop() ?? ''}`).join(' + '));
-    expect(kinds).toContain('create-vault rsv-backup-japaneast + enable-protection vm-app-jpe-01 + enable-protection vm-app-jpe-02 + enable-protection vm-tools-jpe-01 + enable-protection vm-tools-jpe-02');
-    expect(kinds).toContain('create-vault rsv-backup-eastus + enable-protection vm-dev-eus-01 + enable-protection vm-dev-eus-02 + enable-protection vm-dev-eus-03 + enable-protection vm-dev-eus-05');
+    expect(kinds).toContain(
+      'create-vault rsv-backup-japaneast + enable-protection vm-app-jpe-01 + enable-protection vm-app-jpe-02 + enable-protection vm-tools-jpe-01 + enable-protection vm-tools-jpe-02',
+    );
+    expect(kinds).toContain(
+      'create-vault rsv-backup-eastus + enable-protection vm-dev-eus-01 + enable-protection vm-dev-eus-02 + enable-protection vm-dev-eus-03 + enable-protection vm-dev-eus-05',
+    );
     expect(kinds).toContain('add-nsg-rule nsg-web-eus');
     expect(kinds).toContain('enable-protection vm-web-eus-03');
     expect(kinds.filter((k) => k.startsWith('add-nsg-rule'))).toHaveLength(5);
 
-    expect(await stack.ledger.getSweepSummary(sweepId)).toMatchObject({ shards: 3, shardsCompleted: 3, findings: 49, open: 44, exempt: 5, resolved: 0 });
+    expect(await stack.ledger.getSweepSummary(sweepId)).toMatchObject({
+      shards: 3,
+      shardsCompleted: 3,
+      findings: 49,
+      open: 44,
+      exempt: 5,
+      resolved: 0,
+    });
     const entries = await stack.ledger.list();
     expect(entries).toHaveLength(49);
-    expect(entryOf(entries, 'vm-unprotected', HELD)).toMatchObject({ status: 'open', severity: 'high', subscriptionId: P, location: 'eastus', lastSweepId: sweepId, attempts: 0 });
-    expect(entryOf(entries, 'vm-unprotected', vm(D, 'rg-dev-weu', 'vm-dev-weu-03'))).toMatchObject({ status: 'exempt', subscriptionId: D });
+    expect(entryOf(entries, 'vm-unprotected', HELD)).toMatchObject({
+      status: 'open',
+      severity: 'high',
+      subscriptionId: P,
+      location: 'eastus',
+      lastSweepId: sweepId,
+      attempts: 0,
+    });
+    expect(entryOf(entries, 'vm-unprotected', vm(D, 'rg-dev-weu', 'vm-dev-weu-03'))).toMatchObject({
+      status: 'exempt',
+      subscriptionId: D,
+    });
   });
 
   it('counts a redelivered shard once: the summary is not added to again', async () => {
     // A host that crashed after the work but before deleting the message delivers it again.
-    const second = shards.deliveries.find((d) => (d.body as ShardMessage).sweepId === sweepId && (d.body as ShardMessage).shardIndex === 1);
+    const second = shards.deliveries.find(
+      (d) => (d.body as ShardMessage).sweepId === sweepId && (d.body as ShardMessage).shardIndex === 1,
+    );
     await shards.client.sendMessage(Buffer.from(JSON.stringify(second?.body), 'utf8').toString('base64'));
     const [again] = await shards.drain();
     expect(again?.outcome).toBe('completed');
-    expect(again?.logs.map((l) => l.message.replace(/^sweep \S+ /, ''))).toEqual(['shard 2/3: 0 findings (0 open), 0 job(s) enqueued, 0 resolved; a redelivery: the shard was already counted in the summary (dequeue 1)']);
-    expect(await stack.ledger.getSweepSummary(sweepId)).toMatchObject({ shards: 3, shardsCompleted: 3, findings: 49, open: 44 });
+    expect(again?.logs.map((l) => l.message.replace(/^sweep \S+ /, ''))).toEqual([
+      'shard 2/3: 0 findings (0 open), 0 job(s) enqueued, 0 resolved; a redelivery: the shard was already counted in the summary (dequeue 1)',
+    ]);
+    expect(await stack.ledger.getSweepSummary(sweepId)).toMatchObject({
+      shards: 3,
+      shardsCompleted: 3,
+      findings: 49,
+      open: 44,
+    });
   });
 
   it('3. remediationJob workers remediate: vaults, protected items and NSG rules appear in Azure', async () => {
@@ -151,23 +238,58 @@ describe('remediate mode, tenant-wide', () => {
     expect(done).toHaveLength(16);
     expect(delivered).toHaveLength(16 + 5);
     const state = stack.emu.state();
-    const vaults = state.resources.filter((r) => r['type'] === 'microsoft.recoveryservices/vaults').map((r) => `${String(r['subscriptionId'])}/${String(r['name'])}/${String(r['location'])}`).sort();
-    expect(vaults).toEqual([`${P}/rsv-backup-eastus/eastus`, `${P}/rsv-backup-japaneast/japaneast`, `${P}/rsv-legacy-weu/westeurope`, `${D}/rsv-backup-eastus/eastus`, `${D}/rsv-backup-westeurope/westeurope`].sort());
-    expect(protectedItemsOf(vm(P, 'RG-App-JPE', 'vm-app-jpe-01')).map(idKey)).toEqual([idKey(`/subscriptions/${P}/resourceGroups/rg-backup-warden/providers/Microsoft.RecoveryServices/vaults/rsv-backup-japaneast`)]);
-    expect(protectedItemsOf(vm(D, 'rg-dev-eus', 'vm-dev-eus-01')).map(idKey)).toEqual([idKey(`/subscriptions/${D}/resourceGroups/rg-backup-warden/providers/Microsoft.RecoveryServices/vaults/rsv-backup-eastus`)]);
+    const vaults = state.resources
+      .filter((r) => r['type'] === 'microsoft.recoveryservices/vaults')
+      .map((r) => `${String(r['subscriptionId'])}/${String(r['name'])}/${String(r['location'])}`)
+      .sort();
+    expect(vaults).toEqual(
+      [
+        `${P}/rsv-backup-eastus/eastus`,
+        `${P}/rsv-backup-japaneast/japaneast`,
+        `${P}/rsv-legacy-weu/westeurope`,
+        `${D}/rsv-backup-eastus/eastus`,
+        `${D}/rsv-backup-westeurope/westeurope`,
+      ].sort(),
+    );
+    expect(protectedItemsOf(vm(P, 'RG-App-JPE', 'vm-app-jpe-01')).map(idKey)).toEqual([
+      idKey(
+        `/subscriptions/${P}/resourceGroups/rg-backup-warden/providers/Microsoft.RecoveryServices/vaults/rsv-backup-japaneast`,
+      ),
+    ]);
+    expect(protectedItemsOf(vm(D, 'rg-dev-eus', 'vm-dev-eus-01')).map(idKey)).toEqual([
+      idKey(
+        `/subscriptions/${D}/resourceGroups/rg-backup-warden/providers/Microsoft.RecoveryServices/vaults/rsv-backup-eastus`,
+      ),
+    ]);
     const nsg = state.resources.find((r) => String(r['name']) === 'nsg-web-eus');
-    const rule = ((nsg?.['properties'] as Record<string, unknown>)['securityRules'] as Record<string, unknown>[]).find((r) => String(r['name']).startsWith('AllowAzureBackup'));
-    expect(rule?.['properties']).toMatchObject({ access: 'Allow', direction: 'Outbound', destinationAddressPrefix: 'Storage.EastUS', destinationPortRanges: ['443', '8443'], sourceAddressPrefix: 'VirtualNetwork' });
+    const rule = ((nsg?.['properties'] as Record<string, unknown>)['securityRules'] as Record<string, unknown>[]).find(
+      (r) => String(r['name']).startsWith('AllowAzureBackup'),
+    );
+    expect(rule?.['properties']).toMatchObject({
+      access: 'Allow',
+      direction: 'Outbound',
+      destinationAddressPrefix: 'Storage.EastUS',
+      destinationPortRanges: ['443', '8443'],
+      sourceAddressPrefix: 'VirtualNetwork',
+    });
     expect(Number((rule?.['properties'] as Record<string, unknown>)['priority'])).toBeLessThan(4000);
 
     const entries = await stack.ledger.list();
-    expect(entryOf(entries, 'vm-unprotected', vm(P, 'RG-App-JPE', 'vm-app-jpe-01'))).toMatchObject({ status: 'remediated', lastAction: { kind: 'enable-protection', status: 'succeeded', detail: 'protected' } });
-    expect(entryOf(entries, 'nsg-blocks-backup-egress', vm(P, 'RG-Web-EUS', 'vm-web-eus-01'))).toMatchObject({ status: 'remediated', lastAction: { kind: 'add-nsg-rule', status: 'succeeded', detail: 'created' } });
+    expect(entryOf(entries, 'vm-unprotected', vm(P, 'RG-App-JPE', 'vm-app-jpe-01'))).toMatchObject({
+      status: 'remediated',
+      lastAction: { kind: 'enable-protection', status: 'succeeded', detail: 'protected' },
+    });
+    expect(entryOf(entries, 'nsg-blocks-backup-egress', vm(P, 'RG-Web-EUS', 'vm-web-eus-01'))).toMatchObject({
+      status: 'remediated',
+      lastAction: { kind: 'add-nsg-rule', status: 'succeeded', detail: 'created' },
+    });
     expect(protectedItemsOf(HELD)).toEqual([]);
   });
 
   it('4. a redelivered job is a no-op, recorded in the ledger as already done', async () => {
-    const original = jobs.deliveries.find((d) => (d.body as RemediationJobMessage).actions[0]?.target.endsWith('/rsv-backup-japaneast'));
+    const original = jobs.deliveries.find((d) =>
+      (d.body as RemediationJobMessage).actions[0]?.target.endsWith('/rsv-backup-japaneast'),
+    );
     expect(original?.outcome).toBe('completed');
     const before = writes().length;
     await jobs.client.sendMessage(Buffer.from(JSON.stringify(original?.body), 'utf8').toString('base64'));
@@ -179,7 +301,10 @@ describe('remediate mode, tenant-wide', () => {
     expect(writes().length).toBe(before);
     expect(protectedItemsOf(vm(P, 'RG-App-JPE', 'vm-app-jpe-01'))).toHaveLength(1);
     const entry = entryOf(await stack.ledger.list(), 'vm-unprotected', vm(P, 'RG-App-JPE', 'vm-app-jpe-01'));
-    expect(entry).toMatchObject({ status: 'remediating', lastAction: { kind: 'enable-protection', status: 'skipped', detail: 'already-protected' } });
+    expect(entry).toMatchObject({
+      status: 'remediating',
+      lastAction: { kind: 'enable-protection', status: 'skipped', detail: 'already-protected' },
+    });
     // Each delivery records two results on it: its enable-protection, and the create-vault that it needs.
     expect(entry?.attempts).toBe(4);
   });
@@ -187,21 +312,41 @@ describe('remediate mode, tenant-wide', () => {
   it('5. a job that fails on every delivery lands in remediation-jobs-poison after maxDequeueCount, and remediationPoison records it', async () => {
     const { maxDequeueCount } = hostQueueSettings();
     expect(maxDequeueCount).toBe(5);
-    const attempts = jobs.deliveries.filter((d) => (d.body as RemediationJobMessage).actions.some((a) => idKey(a.target) === idKey(HELD)));
-    expect(attempts.map((d) => [d.dequeueCount, d.outcome])).toEqual([[1, 'failed-retry'], [2, 'failed-retry'], [3, 'failed-retry'], [4, 'failed-retry'], [5, 'failed-poisoned']]);
-    expect(attempts[0]?.logs.map((l) => `${l.level}: ${l.message}`)).toEqual([expect.stringMatching(/^warning: remediationJob: transient failure, retrying: TransientFailureError: 1 action\(s\) failed transiently: InternalServerError$/)]);
+    const attempts = jobs.deliveries.filter((d) =>
+      (d.body as RemediationJobMessage).actions.some((a) => idKey(a.target) === idKey(HELD)),
+    );
+    expect(attempts.map((d) => [d.dequeueCount, d.outcome])).toEqual([
+      [1, 'failed-retry'],
+      [2, 'failed-retry'],
+      [3, 'failed-retry'],
+      [4, 'failed-retry'],
+      [5, 'failed-poisoned'],
+    ]);
+    expect(attempts[0]?.logs.map((l) => `${l.level}: ${l.message}`)).toEqual([
+      expect.stringMatching(
+        /^warning: remediationJob: transient failure, retrying: TransientFailureError: 1 action\(s\) failed transiently: InternalServerError$/,
+      ),
+    ]);
     const poisoned = (await jobs.peekPoison()) as RemediationJobMessage[];
     expect(poisoned).toHaveLength(1);
     expect(poisoned[0]?.actions.map((a) => [a.kind, a.target])).toEqual([['enable-protection', HELD]]);
 
     const failedEntry = entryOf(await stack.ledger.list(), 'vm-unprotected', HELD);
-    expect(failedEntry).toMatchObject({ status: 'failed', attempts: 5, lastAction: { kind: 'enable-protection', status: 'failed', errorCode: 'InternalServerError' } });
+    expect(failedEntry).toMatchObject({
+      status: 'failed',
+      attempts: 5,
+      lastAction: { kind: 'enable-protection', status: 'failed', errorCode: 'InternalServerError' },
+    });
 
     const [d] = await poison.drain();
     expect(d?.outcome).toBe('completed');
-    expect(d?.logs.map((l) => `${l.level}: ${l.message}`)).toEqual(['warning: a remediation job exhausted its retries and was recorded in the ledger']);
+    expect(d?.logs.map((l) => `${l.level}: ${l.message}`)).toEqual([
+      'warning: a remediation job exhausted its retries and was recorded in the ledger',
+    ]);
     const recorded = await stack.ledger.listPoisonMessages();
-    expect(recorded.map((p) => [p.queue, (p.message as RemediationJobMessage).actions[0]?.target])).toEqual([['remediation-jobs-poison', HELD]]);
+    expect(recorded.map((p) => [p.queue, (p.message as RemediationJobMessage).actions[0]?.target])).toEqual([
+      ['remediation-jobs-poison', HELD],
+    ]);
     expect(await poison.count()).toBe(0);
   });
 
@@ -211,19 +356,32 @@ describe('remediate mode, tenant-wide', () => {
     const t = invocation('sweepTimer');
     await sweepTimer(timer(), t.context);
     const [d] = await shards.drain();
-    expect(d?.logs.map((l) => l.message.replace(/^sweep \S+ /, ''))).toEqual(['shard 1/1: 14 findings (10 open), 1 job(s) enqueued, 35 resolved; sweep completed (dequeue 1)']);
+    expect(d?.logs.map((l) => l.message.replace(/^sweep \S+ /, ''))).toEqual([
+      'shard 1/1: 14 findings (10 open), 1 job(s) enqueued, 35 resolved; sweep completed (dequeue 1)',
+    ]);
 
     const entries = await stack.ledger.list();
     const fixed = entryOf(entries, 'vm-unprotected', vm(P, 'RG-App-JPE', 'vm-app-jpe-01'));
     expect(fixed?.status).toBe('resolved');
-    expect(Date.parse(fixed?.resolvedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(entryOf(before, 'vm-unprotected', vm(P, 'RG-App-JPE', 'vm-app-jpe-01'))?.firstSeen ?? ''));
-    expect(entryOf(entries, 'nsg-blocks-backup-egress', vm(P, 'RG-Web-EUS', 'vm-web-eus-01'))).toMatchObject({ status: 'resolved', resolvedAt: expect.any(String) });
+    expect(Date.parse(fixed?.resolvedAt ?? '')).toBeGreaterThanOrEqual(
+      Date.parse(entryOf(before, 'vm-unprotected', vm(P, 'RG-App-JPE', 'vm-app-jpe-01'))?.firstSeen ?? ''),
+    );
+    expect(entryOf(entries, 'nsg-blocks-backup-egress', vm(P, 'RG-Web-EUS', 'vm-web-eus-01'))).toMatchObject({
+      status: 'resolved',
+      resolvedAt: expect.any(String),
+    });
     // 18 VMs protected, 16 NSG findings gone (an exempt one too), 1 vault designation satisfied.
     expect(entries.filter((e) => e.status === 'resolved')).toHaveLength(35);
     expect(entries.filter((e) => e.status === 'resolved').every((e) => typeof e.resolvedAt === 'string')).toBe(true);
     // Still broken, so not resolved: the poisoned job's finding, and what no action can fix.
     expect(entryOf(entries, 'vm-unprotected', HELD)).toMatchObject({ status: 'failed' });
-    expect(entryOf(entries, 'vault-redundancy-mismatch', `/subscriptions/${P}/resourceGroups/rg-legacy-backup/providers/Microsoft.RecoveryServices/vaults/rsv-legacy-weu`)).toMatchObject({ status: 'open' });
+    expect(
+      entryOf(
+        entries,
+        'vault-redundancy-mismatch',
+        `/subscriptions/${P}/resourceGroups/rg-legacy-backup/providers/Microsoft.RecoveryServices/vaults/rsv-legacy-weu`,
+      ),
+    ).toMatchObject({ status: 'open' });
     expect(entries.find((e) => e.resolvedAt !== undefined && e.status !== 'resolved')).toBeUndefined();
 
     failHeld = false; // Azure recovered
@@ -232,6 +390,9 @@ describe('remediate mode, tenant-wide', () => {
     const [done] = await jobs.drain();
     expect(done?.outcome).toBe('completed');
     expect(protectedItemsOf(HELD)).toHaveLength(1);
-    expect(entryOf(await stack.ledger.list(), 'vm-unprotected', HELD)).toMatchObject({ status: 'remediated', attempts: 6 });
+    expect(entryOf(await stack.ledger.list(), 'vm-unprotected', HELD)).toMatchObject({
+      status: 'remediated',
+      attempts: 6,
+    });
   });
 });

@@ -18,16 +18,35 @@ import { vmWritten } from '../../src/functions/vmWritten';
 import { eventEstate, vmIdOf } from './eventEstate';
 import { FAST, invocation, QueueHost, startStack, timerInfo, type Stack } from './harness';
 
-const FILLERS = Array.from({ length: 600 }, (_, i) => `e${i.toString(16).padStart(7, '0')}-0000-4000-8000-000000000000`);
-const base = JSON.parse(readFileSync(resolve(__dirname, '../fixtures/events/vm-write.eventgrid.json'), 'utf8')) as Record<string, unknown>;
-const eventFor = (id: string, vmId: string): Record<string, unknown> => ({ ...base, id, subject: vmId, data: { ...(base['data'] as object), resourceUri: vmId } });
+const FILLERS = Array.from(
+  { length: 600 },
+  (_, i) => `e${i.toString(16).padStart(7, '0')}-0000-4000-8000-000000000000`,
+);
+const base = JSON.parse(
+  readFileSync(resolve(__dirname, '../fixtures/events/vm-write.eventgrid.json'), 'utf8'),
+) as Record<string, unknown>;
+const eventFor = (id: string, vmId: string): Record<string, unknown> => ({
+  ...base,
+  id,
+  subject: vmId,
+  data: { ...(base['data'] as object), resourceUri: vmId },
+});
 const itemsOf = (stack: Stack, vmId: string): number =>
-  stack.emu.state().recoveryServicesResources.filter((r) => idKey(String((r['properties'] as Record<string, unknown>)['sourceResourceId'])) === idKey(vmId)).length;
+  stack.emu
+    .state()
+    .recoveryServicesResources.filter(
+      (r) => idKey(String((r['properties'] as Record<string, unknown>)['sourceResourceId'])) === idKey(vmId),
+    ).length;
 
 let stack: Stack;
 
 beforeAll(async () => {
-  const estate = [...eventEstate(), ...FILLERS.map((s) => vnetRow(s, 'rg-net', 'vnet-main', 'eastus', '10.0.0.0/16', [{ name: 'default', cidr: '10.0.0.0/24' }]))];
+  const estate = [
+    ...eventEstate(),
+    ...FILLERS.map((s) =>
+      vnetRow(s, 'rg-net', 'vnet-main', 'eastus', '10.0.0.0/16', [{ name: 'default', cidr: '10.0.0.0/24' }]),
+    ),
+  ];
   stack = await startStack({ estate });
   await stack.use();
 });
@@ -37,7 +56,7 @@ afterAll(async () => {
 });
 
 describe('scale-out', () => {
-  it('runs a sweep\'s three shards at once: each is counted once and exactly one completes the sweep', async () => {
+  it("runs a sweep's three shards at once: each is counted once and exactly one completes the sweep", async () => {
     await sweepTimer(timerInfo(), invocation('sweepTimer').context);
     const shards = new QueueHost(stack.azurite.connectionString, 'sweep-shards', 'sweepShard', sweepShard);
     const delivered = await shards.drain(20, 3);
@@ -45,8 +64,16 @@ describe('scale-out', () => {
     const sweepId = (delivered[0]?.body as ShardMessage).sweepId;
     const completing = delivered.filter((d) => d.logs.some((l) => l.message.includes('; sweep completed')));
     expect(completing).toHaveLength(1);
-    expect(await stack.ledger.getSweepSummary(sweepId)).toMatchObject({ shards: 3, shardsCompleted: 3, findings: 2, open: 2, actions: 2 });
-    expect((await stack.ledger.list()).map((e) => `${e.ruleId} ${e.resourceId.split('/').pop() ?? ''} ${e.status}`)).toEqual(['vm-unprotected vm-app-03 open', 'vm-unprotected vm-app-04 open']);
+    expect(await stack.ledger.getSweepSummary(sweepId)).toMatchObject({
+      shards: 3,
+      shardsCompleted: 3,
+      findings: 2,
+      open: 2,
+      actions: 2,
+    });
+    expect(
+      (await stack.ledger.list()).map((e) => `${e.ruleId} ${e.resourceId.split('/').pop() ?? ''} ${e.status}`),
+    ).toEqual(['vm-unprotected vm-app-03 open', 'vm-unprotected vm-app-04 open']);
   });
 
   it('processes an event delivered to several instances at once exactly once', async () => {
@@ -66,8 +93,12 @@ describe('scale-out', () => {
         logs.push(`event ${r.eventId}: ${r.outcome}: ${r.detail}`);
       }),
     ]);
-    expect(logs.filter((l) => l.includes(': remediated: '))).toEqual(['event 66666666-aaaa-4bbb-8ccc-000000000001: remediated: enable-protection: succeeded']);
-    expect(logs.filter((l) => l.includes(': duplicate: event 66666666-aaaa-4bbb-8ccc-000000000001 was already handled'))).toHaveLength(3);
+    expect(logs.filter((l) => l.includes(': remediated: '))).toEqual([
+      'event 66666666-aaaa-4bbb-8ccc-000000000001: remediated: enable-protection: succeeded',
+    ]);
+    expect(
+      logs.filter((l) => l.includes(': duplicate: event 66666666-aaaa-4bbb-8ccc-000000000001 was already handled')),
+    ).toHaveLength(3);
     expect(itemsOf(stack, vmId)).toBe(1);
   });
 

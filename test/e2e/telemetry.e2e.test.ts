@@ -25,12 +25,18 @@ process.env.APPLICATIONINSIGHTS_SDKSTATS_DISABLED = 'true';
 let capture: IngestionCapture;
 let stack: Stack;
 
-const events = (all: Envelope[], name: string): Envelope[] => all.filter((e) => e.data.baseType === 'EventData' && e.data.baseData['name'] === name);
-const propsOf = (e: Envelope | undefined): Record<string, string> => (e?.data.baseData['properties'] ?? {}) as Record<string, string>;
+const events = (all: Envelope[], name: string): Envelope[] =>
+  all.filter((e) => e.data.baseType === 'EventData' && e.data.baseData['name'] === name);
+const propsOf = (e: Envelope | undefined): Record<string, string> =>
+  (e?.data.baseData['properties'] ?? {}) as Record<string, string>;
 
 beforeAll(async () => {
   capture = await startIngestionCapture();
-  stack = await startStack({ estate: eventEstate(), extraCa: [capture.caCert], env: { APPLICATIONINSIGHTS_CONNECTION_STRING: capture.connectionString, WARDEN_SUBSCRIPTIONS: SUB } });
+  stack = await startStack({
+    estate: eventEstate(),
+    extraCa: [capture.caCert],
+    env: { APPLICATIONINSIGHTS_CONNECTION_STRING: capture.connectionString, WARDEN_SUBSCRIPTIONS: SUB },
+  });
   await stack.use();
 });
 
@@ -51,7 +57,10 @@ describe('telemetry from the Function App', () => {
 
     const all = await capture.waitFor((e) => events(e, 'SweepCompleted').length === 1);
     const findings = events(all, 'ComplianceFinding').map(propsOf);
-    expect(findings.map((p) => `${p['ruleId']} ${p['resourceId']?.split('/').pop() ?? ''}`).sort()).toEqual(['vm-unprotected vm-app-03', 'vm-unprotected vm-app-04']);
+    expect(findings.map((p) => `${p['ruleId']} ${p['resourceId']?.split('/').pop() ?? ''}`).sort()).toEqual([
+      'vm-unprotected vm-app-03',
+      'vm-unprotected vm-app-04',
+    ]);
     expect(findings.find((p) => p['resourceId'] === vmIdOf('RG-App', 'vm-app-03'))).toEqual({
       ruleId: 'vm-unprotected',
       severity: 'high',
@@ -64,32 +73,59 @@ describe('telemetry from the Function App', () => {
       trigger: 'timer',
     });
     const completed = events(all, 'SweepCompleted')[0];
-    expect(propsOf(completed)).toMatchObject({ sweepId, trigger: 'timer', shards: '1', shardsCompleted: '1', findings: '2', open: '2', exempt: '0', actions: '2', resolved: '0' });
+    expect(propsOf(completed)).toMatchObject({
+      sweepId,
+      trigger: 'timer',
+      shards: '1',
+      shardsCompleted: '1',
+      findings: '2',
+      open: '2',
+      exempt: '0',
+      actions: '2',
+      resolved: '0',
+    });
     expect(completed?.data.baseData['measurements']).toMatchObject({ shards: 1, findings: 2, open: 2 });
     expect(completed?.tags['ai.cloud.role']).toBe('backup-warden');
-    const openMetric = all.filter((e) => e.data.baseType === 'MetricData').find((e) => (e.data.baseData['metrics'] as { name: string }[])[0]?.name === 'warden.findings.open');
+    const openMetric = all
+      .filter((e) => e.data.baseType === 'MetricData')
+      .find((e) => (e.data.baseData['metrics'] as { name: string }[])[0]?.name === 'warden.findings.open');
     expect(openMetric?.data.baseData['properties']).toEqual({ ruleId: 'vm-unprotected' });
     expect((openMetric?.data.baseData['metrics'] as { value: number }[])[0]?.value).toBe(2);
   });
 
-  it('a job sends a RemediationResult per action and the finding\'s status change', async () => {
+  it("a job sends a RemediationResult per action and the finding's status change", async () => {
     const jobs = new QueueHost(stack.azurite.connectionString, 'remediation-jobs', 'remediationJob', remediationJob);
     const delivered = await jobs.drain();
     expect(delivered.map((d) => d.outcome)).toEqual(['completed', 'completed']);
     const all = await capture.waitFor((e) => events(e, 'RemediationResult').length === 2);
     const results = events(all, 'RemediationResult').map(propsOf);
     const vm3 = results.find((p) => idKey(p['target'] ?? '') === idKey(vmIdOf('RG-App', 'vm-app-03')));
-    expect(vm3).toMatchObject({ kind: 'enable-protection', status: 'succeeded', errorCode: '', detail: 'protected', sweepId, trigger: 'timer' });
+    expect(vm3).toMatchObject({
+      kind: 'enable-protection',
+      status: 'succeeded',
+      errorCode: '',
+      detail: 'protected',
+      sweepId,
+      trigger: 'timer',
+    });
     expect(Number(vm3?.['durationMs'])).toBeGreaterThan(0);
     const job = delivered[0]?.body as RemediationJobMessage;
     expect(job.sweepId).toBe(sweepId);
 
-    const changes = (await capture.waitFor((e) => events(e, 'ComplianceFinding').length === 4)).filter((e) => propsOf(e)['previousStatus'] === 'open').map(propsOf);
-    expect(changes.map((p) => [p['ruleId'], p['status'], p['previousStatus'], p['resourceId']?.split('/').pop()]).sort()).toEqual([
+    const changes = (await capture.waitFor((e) => events(e, 'ComplianceFinding').length === 4))
+      .filter((e) => propsOf(e)['previousStatus'] === 'open')
+      .map(propsOf);
+    expect(
+      changes.map((p) => [p['ruleId'], p['status'], p['previousStatus'], p['resourceId']?.split('/').pop()]).sort(),
+    ).toEqual([
       ['vm-unprotected', 'remediated', 'open', 'vm-app-03'],
       ['vm-unprotected', 'remediated', 'open', 'vm-app-04'],
     ]);
-    const durations = all.filter((e) => e.data.baseType === 'MetricData' && (e.data.baseData['metrics'] as { name: string }[])[0]?.name === 'warden.remediation.duration');
+    const durations = all.filter(
+      (e) =>
+        e.data.baseType === 'MetricData' &&
+        (e.data.baseData['metrics'] as { name: string }[])[0]?.name === 'warden.remediation.duration',
+    );
     expect(durations.length).toBeGreaterThanOrEqual(1);
   });
 });

@@ -9,18 +9,45 @@ import { kustoAnalyser, type ColumnType } from '../support/kusto';
 
 /** The columns of Resources and RecoveryServicesResources that the queries use. */
 const SCHEMA: Record<string, Record<string, ColumnType>> = {
-  Resources: { id: 'String', name: 'String', type: 'String', location: 'String', resourceGroup: 'String', subscriptionId: 'String', tags: 'Dynamic', properties: 'Dynamic', sku: 'Dynamic' },
-  RecoveryServicesResources: { id: 'String', name: 'String', type: 'String', location: 'String', resourceGroup: 'String', subscriptionId: 'String', properties: 'Dynamic' },
+  Resources: {
+    id: 'String',
+    name: 'String',
+    type: 'String',
+    location: 'String',
+    resourceGroup: 'String',
+    subscriptionId: 'String',
+    tags: 'Dynamic',
+    properties: 'Dynamic',
+    sku: 'Dynamic',
+  },
+  RecoveryServicesResources: {
+    id: 'String',
+    name: 'String',
+    type: 'String',
+    location: 'String',
+    resourceGroup: 'String',
+    subscriptionId: 'String',
+    properties: 'Dynamic',
+  },
 };
 
 const dir = join(__dirname, '../../src/queries');
-const files = readdirSync(dir).filter((f) => f.endsWith('.kql')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.kql'))
+  .sort();
 
 describe('src/queries/*.kql', () => {
   const diagnosticsOf = kustoAnalyser('resourcegraph', SCHEMA);
 
   it('holds one query per inventory kind', () => {
-    expect(files).toEqual(['network-interfaces.kql', 'network-security-groups.kql', 'protected-items.kql', 'vaults.kql', 'virtual-machines.kql', 'virtual-networks.kql']);
+    expect(files).toEqual([
+      'network-interfaces.kql',
+      'network-security-groups.kql',
+      'protected-items.kql',
+      'vaults.kql',
+      'virtual-machines.kql',
+      'virtual-networks.kql',
+    ]);
   });
 
   it.each(files)('%s has zero diagnostics and projects id', (file) => {

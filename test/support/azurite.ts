@@ -69,9 +69,18 @@ export async function startAzurite(options: { timeoutMs?: number } = {}): Promis
     '--skipApiVersionCheck',
     '--loose',
     '--disableTelemetry',
-    '--blobHost', '127.0.0.1', '--blobPort', '0',
-    '--queueHost', '127.0.0.1', '--queuePort', '0',
-    '--tableHost', '127.0.0.1', '--tablePort', '0',
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    '0',
+    '--queueHost',
+    '127.0.0.1',
+    '--queuePort',
+    '0',
+    '--tableHost',
+    '127.0.0.1',
+    '--tablePort',
+    '0',
   ];
   const child = spawn(process.execPath, args, { cwd: workdir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
@@ -79,7 +88,10 @@ export async function startAzurite(options: { timeoutMs?: number } = {}): Promis
 
   const ports = await new Promise<Record<string, number>>((resolvePorts, reject) => {
     const found: Record<string, number> = {};
-    const timer = setTimeout(() => fail(new Error(`Azurite did not start within ${options.timeoutMs ?? 30_000} ms:\n${output}`)), Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => fail(new Error(`Azurite did not start within ${options.timeoutMs ?? 30_000} ms:\n${output}`)),
+      Math.max(0, deadline - Date.now()),
+    );
     const onData = (chunk: Buffer): void => {
       output += chunk.toString('utf8');
       for (const m of output.matchAll(LISTENING)) found[(m[1] as string).toLowerCase()] = Number(m[2]);
@@ -113,17 +125,22 @@ export async function startAzurite(options: { timeoutMs?: number } = {}): Promis
   child.stdout?.resume();
   child.stderr?.resume();
 
-  const { blob: blobPort, queue: queuePort, table: tablePort } = ports as { blob: number; queue: number; table: number };
+  const {
+    blob: blobPort,
+    queue: queuePort,
+    table: tablePort,
+  } = ports as { blob: number; queue: number; table: number };
   await Promise.all([waitForPort(tablePort, deadline), waitForPort(queuePort, deadline)]);
 
-  const connectionString = [
-    'DefaultEndpointsProtocol=http',
-    `AccountName=${AZURITE_ACCOUNT}`,
-    `AccountKey=${AZURITE_KEY}`,
-    `BlobEndpoint=http://127.0.0.1:${blobPort}/${AZURITE_ACCOUNT}`,
-    `QueueEndpoint=http://127.0.0.1:${queuePort}/${AZURITE_ACCOUNT}`,
-    `TableEndpoint=http://127.0.0.1:${tablePort}/${AZURITE_ACCOUNT}`,
-  ].join(';') + ';';
+  const connectionString =
+    [
+      'DefaultEndpointsProtocol=http',
+      `AccountName=${AZURITE_ACCOUNT}`,
+      `AccountKey=${AZURITE_KEY}`,
+      `BlobEndpoint=http://127.0.0.1:${blobPort}/${AZURITE_ACCOUNT}`,
+      `QueueEndpoint=http://127.0.0.1:${queuePort}/${AZURITE_ACCOUNT}`,
+      `TableEndpoint=http://127.0.0.1:${tablePort}/${AZURITE_ACCOUNT}`,
+    ].join(';') + ';';
 
   // A test process that dies without calling stop() must not leave Azurite behind.
   const onParentExit = (): void => killGroup(child, 'SIGKILL');

@@ -58,7 +58,10 @@ export interface IngestionCapture {
 /** The Breeze answer for `n` accepted items. */
 function breezeResponse(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -75,7 +78,13 @@ async function makeCertificate(): Promise<{ cert: string; key: string }> {
       { name: 'basicConstraints', cA: true, critical: true },
       { name: 'keyUsage', digitalSignature: true, keyCertSign: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 7, ip: '127.0.0.1' },
+          { type: 2, value: 'localhost' },
+        ],
+      },
     ],
   });
   return { cert: pems.cert, key: pems.private };
@@ -107,7 +116,11 @@ export async function startIngestionCapture(options: { instrumentationKey?: stri
         breezeResponse(res, 200, { itemsReceived: envelopes.length, itemsAccepted: envelopes.length, errors: [] });
         for (const wake of [...waiters]) wake();
       } catch (err) {
-        breezeResponse(res, 400, { itemsReceived: 0, itemsAccepted: 0, errors: [{ index: 0, statusCode: 400, message: String(err) }] });
+        breezeResponse(res, 400, {
+          itemsReceived: 0,
+          itemsAccepted: 0,
+          errors: [{ index: 0, statusCode: 400, message: String(err) }],
+        });
       }
     });
   };
@@ -142,7 +155,15 @@ export async function startIngestionCapture(options: { instrumentationKey?: stri
         const onArrival = (): void => void check();
         const timer = setTimeout(() => {
           waiters.delete(onArrival);
-          reject(new Error(`timed out after ${timeoutMs} ms; received ${envelopes().map((e) => e.name).join(', ') || 'nothing'}`));
+          reject(
+            new Error(
+              `timed out after ${timeoutMs} ms; received ${
+                envelopes()
+                  .map((e) => e.name)
+                  .join(', ') || 'nothing'
+              }`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(onArrival);
         check();

@@ -4,10 +4,19 @@
  */
 import { createRequire } from 'node:module';
 
-interface Diagnostic { Code: string; Message: string; Start: number }
+interface Diagnostic {
+  Code: string;
+  Message: string;
+  Start: number;
+}
 interface KustoGlobal {
   Language: {
-    KustoCode: { ParseAndAnalyze(text: string, globals: unknown): { GetDiagnostics(): { Count: number; getItem(i: number): Diagnostic } } };
+    KustoCode: {
+      ParseAndAnalyze(
+        text: string,
+        globals: unknown,
+      ): { GetDiagnostics(): { Count: number; getItem(i: number): Diagnostic } };
+    };
     GlobalState: { Default: { WithDatabase(db: unknown): unknown } };
     Symbols: {
       ColumnSymbol: new (name: string, type: unknown, a: null, b: null, c: null, d: null) => unknown;
@@ -34,13 +43,26 @@ function loadKusto(): KustoGlobal {
 }
 
 /** An analyser over tables of the given columns: returns `CODE at OFFSET: message` per diagnostic (none = valid). */
-export function kustoAnalyser(database: string, tables: Record<string, Record<string, ColumnType>>): (kql: string) => string[] {
+export function kustoAnalyser(
+  database: string,
+  tables: Record<string, Record<string, ColumnType>>,
+): (kql: string) => string[] {
   const K = loadKusto();
   const S = K.Language.Symbols;
-  const symbols = Object.entries(tables).map(([name, cols]) => new S.TableSymbol.$ctor4(name, Object.entries(cols).map(([c, t]) => new S.ColumnSymbol(c, S.ScalarTypes[t], null, null, null, null))));
-  const globals = K.Language.GlobalState.Default.WithDatabase(new S.DatabaseSymbol.$ctor3(database, null, symbols, false));
+  const symbols = Object.entries(tables).map(
+    ([name, cols]) =>
+      new S.TableSymbol.$ctor4(
+        name,
+        Object.entries(cols).map(([c, t]) => new S.ColumnSymbol(c, S.ScalarTypes[t], null, null, null, null)),
+      ),
+  );
+  const globals = K.Language.GlobalState.Default.WithDatabase(
+    new S.DatabaseSymbol.$ctor3(database, null, symbols, false),
+  );
   return (kql) => {
     const list = K.Language.KustoCode.ParseAndAnalyze(kql, globals).GetDiagnostics();
-    return Array.from({ length: list.Count }, (_, i) => list.getItem(i)).map((d) => `${d.Code} at ${d.Start}: ${d.Message}`);
+    return Array.from({ length: list.Count }, (_, i) => list.getItem(i)).map(
+      (d) => `${d.Code} at ${d.Start}: ${d.Message}`,
+    );
   };
 }

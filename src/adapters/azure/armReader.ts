@@ -1,6 +1,6 @@
 /**
  * Direct ARM reads for the event path, on the real SDK clients. Resource Graph is eventually consistent
- * (azure-facts §2: most changes within 30-60 s, no upper bound), so a just-created VM is read with GETs.
+ * (docs/azure-facts.md §2: most changes within 30-60 s, no upper bound), so a just-created VM is read with GETs.
  * The raw ARM bodies are kept (through `onResponse`) and given the Resource Graph columns, so that the
  * same inventory converters and rules apply to both paths.
  */
@@ -41,7 +41,9 @@ export function armBodyToRow(body: Body): Body {
 }
 
 function refs(value: unknown): string[] {
-  return Array.isArray(value) ? value.map((v) => (v as { id?: unknown }).id).filter((id): id is string => typeof id === 'string') : [];
+  return Array.isArray(value)
+    ? value.map((v) => (v as { id?: unknown }).id).filter((id): id is string => typeof id === 'string')
+    : [];
 }
 
 function props(body: Body | undefined): Body {
@@ -61,7 +63,9 @@ export class ArmResourceReader implements ResourceReader {
     if (!name) return undefined;
     switch (type) {
       case 'microsoft.compute/virtualmachines':
-        return rawBody((onResponse) => this.clients.compute(sub).virtualMachines.get(rg, name, { expand: 'instanceView', onResponse }));
+        return rawBody((onResponse) =>
+          this.clients.compute(sub).virtualMachines.get(rg, name, { expand: 'instanceView', onResponse }),
+        );
       case 'microsoft.network/networkinterfaces':
         return rawBody((onResponse) => this.clients.network(sub).networkInterfaces.get(rg, name, { onResponse }));
       case 'microsoft.network/virtualnetworks':
@@ -105,15 +109,22 @@ export class ArmResourceReader implements ResourceReader {
     // Vaults of the VM's subscription: the planner picks one of its region or plans a new one.
     const vaults = this.clients.recoveryServices(p.subscriptionId).vaults.listBySubscriptionId({
       onResponse: (raw: { parsedBody?: unknown }) => {
-        for (const v of ((raw.parsedBody as { value?: Body[] } | undefined)?.value ?? [])) rows.push(armBodyToRow(v));
+        for (const v of (raw.parsedBody as { value?: Body[] } | undefined)?.value ?? []) rows.push(armBodyToRow(v));
       },
     });
-    for await (const _ of vaults) { /* rows are taken from the raw pages */ }
-    // Protection, the cheap way (azure-facts §4.5): backupStatus names the vault when the VM is protected.
+    for await (const _ of vaults) {
+      /* rows are taken from the raw pages */
+    }
+    // Protection, the cheap way (docs/azure-facts.md §4.5): backupStatus names the vault when the VM is protected.
     const location = String(vm.location ?? '');
-    const status = await this.clients.recoveryServicesBackup(p.subscriptionId).backupStatus.get(location, { resourceId: String(vm.id ?? vmId), resourceType: 'VM' });
+    const status = await this.clients
+      .recoveryServicesBackup(p.subscriptionId)
+      .backupStatus.get(location, { resourceId: String(vm.id ?? vmId), resourceType: 'VM' });
     const protectedStatus = status.protectionStatus?.toLowerCase();
-    if (status.vaultId && (protectedStatus === 'protected' || protectedStatus === 'protecting' || protectedStatus === 'protectionfailed')) {
+    if (
+      status.vaultId &&
+      (protectedStatus === 'protected' || protectedStatus === 'protecting' || protectedStatus === 'protectionfailed')
+    ) {
       const container = status.containerName ?? `iaasvmcontainer;iaasvmcontainerv2;${p.resourceGroup};${p.names[0]}`;
       const item = status.protectedItemName ?? `vm;iaasvmcontainerv2;${p.resourceGroup};${p.names[0]}`;
       const fabric = status.fabricName ?? 'Azure';
@@ -121,7 +132,11 @@ export class ArmResourceReader implements ResourceReader {
       // vault): the item's own state tells them apart, so that vm-protection-unhealthy sees what a sweep sees.
       const state =
         (await this.protectedItemState(status.vaultId, fabric, container, item)) ??
-        (protectedStatus === 'protected' ? 'ProtectionConfigured' : protectedStatus === 'protecting' ? 'ConfiguringProtection' : 'ProtectionError');
+        (protectedStatus === 'protected'
+          ? 'ProtectionConfigured'
+          : protectedStatus === 'protecting'
+            ? 'ConfiguringProtection'
+            : 'ProtectionError');
       rows.push({
         id: `${status.vaultId}/backupFabrics/${fabric}/protectionContainers/${container}/protectedItems/${item}`,
         name: item,
@@ -145,13 +160,22 @@ export class ArmResourceReader implements ResourceReader {
    * ProtectionError) and `isScheduledForDeferredDelete` (soft-deleted). Undefined when the item cannot be
    * read (gone, or a vault of a subscription the identity cannot read).
    */
-  private async protectedItemState(vaultId: string, fabric: string, container: string, item: string): Promise<string | undefined> {
+  private async protectedItemState(
+    vaultId: string,
+    fabric: string,
+    container: string,
+    item: string,
+  ): Promise<string | undefined> {
     const v = tryParseResourceId(vaultId);
     const vaultName = v?.names[0];
     if (!v || !vaultName) return undefined;
     let body: Body | undefined;
     try {
-      body = await rawBody((onResponse) => this.clients.recoveryServicesBackup(v.subscriptionId).protectedItems.get(vaultName, v.resourceGroup, fabric, container, item, { onResponse }));
+      body = await rawBody((onResponse) =>
+        this.clients
+          .recoveryServicesBackup(v.subscriptionId)
+          .protectedItems.get(vaultName, v.resourceGroup, fabric, container, item, { onResponse }),
+      );
     } catch (e) {
       if (statusCodeOf(e) === 403) return undefined;
       throw e;

@@ -8,7 +8,7 @@
  * (and caches, per settings object) an https.Agent with it. Because `ca` replaces Node's bundled roots,
  * the extra certificate is appended to `tls.rootCertificates`, so public endpoints stay trusted too. One
  * settings object is shared by all clients, so they share one agent. Plain http is not an option: the
- * bearer-token policy refuses non-TLS URLs (azure-facts §6).
+ * bearer-token policy refuses non-TLS URLs (docs/azure-facts.md §6).
  *
  * Retries: the SDK's default retry policy honours any Retry-After however long; it is replaced by
  * {@link boundedRetryStrategy} (same phase, bounded waits). The Resource Graph client gets no pipeline
@@ -92,7 +92,9 @@ export function createAzureClients(opts: AzureClientsOptions): AzureClients {
   const resourceGraph = new ResourceGraphClient(opts.credential, modular);
   installRetry(resourceGraph.pipeline, 0, bounds);
 
-  const cached = <T extends { pipeline: Pipeline }>(create: (subscriptionId: string) => T): ((subscriptionId: string) => T) => {
+  const cached = <T extends { pipeline: Pipeline }>(
+    create: (subscriptionId: string) => T,
+  ): ((subscriptionId: string) => T) => {
     const bySubscription = new Map<string, T>();
     return (subscriptionId: string) => {
       const key = subscriptionId.toLowerCase();
@@ -113,7 +115,9 @@ export function createAzureClients(opts: AzureClientsOptions): AzureClients {
     compute: cached((s) => new ComputeManagementClient(opts.credential, s, modular)),
     recoveryServices: cached((s) => new RecoveryServicesClient(opts.credential, s, modular)),
     // The one core-client (classic) SDK: `credentialScopes` instead of `credentials.scopes`.
-    recoveryServicesBackup: cached((s) => new RecoveryServicesBackupClient(opts.credential, s, { ...common, credentialScopes: [scope] })),
+    recoveryServicesBackup: cached(
+      (s) => new RecoveryServicesBackupClient(opts.credential, s, { ...common, credentialScopes: [scope] }),
+    ),
     resources: cached((s) => new ResourceManagementClient(opts.credential, s, modular)),
   };
 }

@@ -47,7 +47,9 @@ export const IN_PROGRESS_CODES: ReadonlySet<string> = new Set(
 
 /** Codes ARM puts on the outer error when the useful code is in `details`. */
 const GENERIC_CODES: ReadonlySet<string> = new Set(
-  ['BadRequest', 'Conflict', 'InternalServerError', 'OperationFailed', 'DeploymentFailed', 'Failed'].map((c) => c.toLowerCase()),
+  ['BadRequest', 'Conflict', 'InternalServerError', 'OperationFailed', 'DeploymentFailed', 'Failed'].map((c) =>
+    c.toLowerCase(),
+  ),
 );
 
 /** Codes that are never worth a retry, whatever the status says. */
@@ -130,9 +132,7 @@ function normaliseDetails(e: ArmError): ArmError {
 
 const restErrorShape = z.looseObject({
   details: z.unknown().optional(),
-  response: z
-    .looseObject({ bodyAsText: z.unknown().optional(), parsedBody: z.unknown().optional() })
-    .optional(),
+  response: z.looseObject({ bodyAsText: z.unknown().optional(), parsedBody: z.unknown().optional() }).optional(),
 });
 
 /** The ARM error object carried by anything an SDK threw, when it has one. */
@@ -143,9 +143,7 @@ export function armErrorOf(err: unknown): ArmError | undefined {
   if (!shape.success) return undefined;
   const { details, response } = shape.data;
   return (
-    parseArmErrorBody(response?.bodyAsText) ??
-    parseArmErrorBody(details) ??
-    parseArmErrorBody(response?.parsedBody)
+    parseArmErrorBody(response?.bodyAsText) ?? parseArmErrorBody(details) ?? parseArmErrorBody(response?.parsedBody)
   );
 }
 
@@ -167,7 +165,8 @@ export function allCodes(e: ArmError | undefined): string[] {
 /** The HTTP status of an error, when it came from a response. */
 export function statusCodeOf(err: unknown): number | undefined {
   if (err instanceof AzureOperationError) return err.statusCode;
-  if (isRestError(err)) return err.statusCode ?? (err.response?.status && err.response.status > 0 ? err.response.status : undefined);
+  if (isRestError(err))
+    return err.statusCode ?? (err.response?.status && err.response.status > 0 ? err.response.status : undefined);
   return undefined;
 }
 
@@ -191,7 +190,8 @@ export function toAzureErrorInfo(err: unknown): AzureErrorInfo {
   }
 
   if (isRestError(err)) {
-    const code = err.code ?? (statusCode !== undefined ? (STATUS_CODES[statusCode] ?? `Http${statusCode}`) : 'RestError');
+    const code =
+      err.code ?? (statusCode !== undefined ? (STATUS_CODES[statusCode] ?? `Http${statusCode}`) : 'RestError');
     return withStatus(code, err.message || code);
   }
 
@@ -203,7 +203,12 @@ export function toAzureErrorInfo(err: unknown): AzureErrorInfo {
       return { code, message: lro[2]?.trim() || err.message };
     }
     const sysCode = (err as { code?: unknown }).code;
-    const code = typeof sysCode === 'string' && sysCode ? sysCode : err.name && err.name !== 'Error' ? err.name : 'UnexpectedError';
+    const code =
+      typeof sysCode === 'string' && sysCode
+        ? sysCode
+        : err.name && err.name !== 'Error'
+          ? err.name
+          : 'UnexpectedError';
     return { code, message: err.message || code };
   }
 

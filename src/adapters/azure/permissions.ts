@@ -18,45 +18,108 @@ export interface RequiredOperation {
 /** The operations with their reasons, grouped as the adapters use them. */
 export const REQUIRED_OPERATIONS: readonly RequiredOperation[] = [
   // --- inventory (resourceGraph.ts) ---
-  { operation: 'Microsoft.ResourceGraph/resources/read', usedBy: 'ResourceGraphClient.resources (every src/queries/*.kql)' },
+  {
+    operation: 'Microsoft.ResourceGraph/resources/read',
+    usedBy: 'ResourceGraphClient.resources (every src/queries/*.kql)',
+  },
   // Resource Graph only returns rows the caller may read:
-  { operation: 'Microsoft.Compute/virtualMachines/read', usedBy: 'virtual-machines.kql rows; computeClient.virtualMachines.get (VM location before backupStatus)' },
+  {
+    operation: 'Microsoft.Compute/virtualMachines/read',
+    usedBy: 'virtual-machines.kql rows; computeClient.virtualMachines.get (VM location before backupStatus)',
+  },
   { operation: 'Microsoft.Network/networkInterfaces/read', usedBy: 'network-interfaces.kql rows' },
   { operation: 'Microsoft.Network/virtualNetworks/read', usedBy: 'virtual-networks.kql rows' },
-  { operation: 'Microsoft.Network/networkSecurityGroups/read', usedBy: 'network-security-groups.kql rows; networkClient.networkSecurityGroups.get (existing rules before add-nsg-rule)' },
-  { operation: 'Microsoft.RecoveryServices/Vaults/read', usedBy: 'vaults.kql rows; recoveryServicesClient.vaults.get (create-vault existence check)' },
+  {
+    operation: 'Microsoft.Network/networkSecurityGroups/read',
+    usedBy:
+      'network-security-groups.kql rows; networkClient.networkSecurityGroups.get (existing rules before add-nsg-rule)',
+  },
+  {
+    operation: 'Microsoft.RecoveryServices/Vaults/read',
+    usedBy: 'vaults.kql rows; recoveryServicesClient.vaults.get (create-vault existence check)',
+  },
   {
     operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/read',
     usedBy: 'protected-items.kql rows (RecoveryServicesResources)',
   },
 
   // --- create-vault ---
-  { operation: 'Microsoft.Resources/subscriptions/resourceGroups/read', usedBy: 'resourcesClient.resourceGroups.checkExistence' },
-  { operation: 'Microsoft.Resources/subscriptions/resourceGroups/write', usedBy: 'resourcesClient.resourceGroups.createOrUpdate (only when the group does not exist)' },
-  { operation: 'Microsoft.RecoveryServices/Vaults/write', usedBy: 'recoveryServicesClient.vaults.beginCreateOrUpdateAndWait' },
-  { operation: 'Microsoft.RecoveryServices/Vaults/operationStatus/read', usedBy: 'vaults.beginCreateOrUpdateAndWait polling (vaults/{name}/operationStatus/{id})' },
-  { operation: 'Microsoft.RecoveryServices/Vaults/operationResults/read', usedBy: 'vaults.beginCreateOrUpdateAndWait polling (final-state-via location: vaults/{name}/operationResults/{id})' },
+  {
+    operation: 'Microsoft.Resources/subscriptions/resourceGroups/read',
+    usedBy: 'resourcesClient.resourceGroups.checkExistence',
+  },
+  {
+    operation: 'Microsoft.Resources/subscriptions/resourceGroups/write',
+    usedBy: 'resourcesClient.resourceGroups.createOrUpdate (only when the group does not exist)',
+  },
+  {
+    operation: 'Microsoft.RecoveryServices/Vaults/write',
+    usedBy: 'recoveryServicesClient.vaults.beginCreateOrUpdateAndWait',
+  },
+  {
+    operation: 'Microsoft.RecoveryServices/Vaults/operationStatus/read',
+    usedBy: 'vaults.beginCreateOrUpdateAndWait polling (vaults/{name}/operationStatus/{id})',
+  },
+  {
+    operation: 'Microsoft.RecoveryServices/Vaults/operationResults/read',
+    usedBy: 'vaults.beginCreateOrUpdateAndWait polling (final-state-via location: vaults/{name}/operationResults/{id})',
+  },
 
   // --- enable-protection ---
-  { operation: 'Microsoft.RecoveryServices/locations/backupStatus/action', usedBy: 'backupClient.backupStatus.get (already protected, and where?)' },
-  { operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/refreshContainers/action', usedBy: 'backupClient.protectionContainers.refresh' },
-  { operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/operationResults/read', usedBy: 'backupClient.protectionContainerRefreshOperationResults.get' },
-  { operation: 'Microsoft.RecoveryServices/Vaults/backupProtectableItems/read', usedBy: 'backupClient.backupProtectableItems.list' },
-  { operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/write', usedBy: 'backupClient.protectedItems.createOrUpdate' },
   {
-    operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/operationsStatus/read',
+    operation: 'Microsoft.RecoveryServices/locations/backupStatus/action',
+    usedBy: 'backupClient.backupStatus.get (already protected, and where?)',
+  },
+  {
+    operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/refreshContainers/action',
+    usedBy: 'backupClient.protectionContainers.refresh',
+  },
+  {
+    operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/operationResults/read',
+    usedBy: 'backupClient.protectionContainerRefreshOperationResults.get',
+  },
+  {
+    operation: 'Microsoft.RecoveryServices/Vaults/backupProtectableItems/read',
+    usedBy: 'backupClient.backupProtectableItems.list',
+  },
+  {
+    operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/write',
+    usedBy: 'backupClient.protectedItems.createOrUpdate',
+  },
+  {
+    operation:
+      'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/operationsStatus/read',
     usedBy: 'backupClient.protectedItemOperationStatuses.get',
   },
-  { operation: 'Microsoft.RecoveryServices/Vaults/backupPolicies/read', usedBy: 'protectedItems.createOrUpdate: the service reads the policyId it is given' },
-  { operation: 'Microsoft.Compute/virtualMachines/write', usedBy: 'protectedItems.createOrUpdate: enabling backup installs the backup extension on the VM (backup-rbac-rs-vault)' },
+  {
+    operation: 'Microsoft.RecoveryServices/Vaults/backupPolicies/read',
+    usedBy: 'protectedItems.createOrUpdate: the service reads the policyId it is given',
+  },
+  {
+    operation: 'Microsoft.Compute/virtualMachines/write',
+    usedBy:
+      'protectedItems.createOrUpdate: enabling backup installs the backup extension on the VM (backup-rbac-rs-vault)',
+  },
 
   // --- trigger-backup ---
-  { operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/backup/action', usedBy: 'backupClient.backups.trigger' },
+  {
+    operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/backup/action',
+    usedBy: 'backupClient.backups.trigger',
+  },
 
   // --- add-nsg-rule ---
-  { operation: 'Microsoft.Network/networkSecurityGroups/securityRules/read', usedBy: 'securityRules.beginCreateOrUpdateAndWait final GET of the rule' },
-  { operation: 'Microsoft.Network/networkSecurityGroups/securityRules/write', usedBy: 'networkClient.securityRules.beginCreateOrUpdateAndWait' },
-  { operation: 'Microsoft.Network/locations/operations/read', usedBy: 'securityRules.beginCreateOrUpdateAndWait polling (Azure-AsyncOperation: locations/{l}/operations/{id})' },
+  {
+    operation: 'Microsoft.Network/networkSecurityGroups/securityRules/read',
+    usedBy: 'securityRules.beginCreateOrUpdateAndWait final GET of the rule',
+  },
+  {
+    operation: 'Microsoft.Network/networkSecurityGroups/securityRules/write',
+    usedBy: 'networkClient.securityRules.beginCreateOrUpdateAndWait',
+  },
+  {
+    operation: 'Microsoft.Network/locations/operations/read',
+    usedBy: 'securityRules.beginCreateOrUpdateAndWait polling (Azure-AsyncOperation: locations/{l}/operations/{id})',
+  },
 ];
 
 /** Every ARM authorization action the remediator and the inventory perform (see {@link REQUIRED_OPERATIONS}). */

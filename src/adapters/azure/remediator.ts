@@ -6,9 +6,9 @@
  * Scheduling: actions start in the planned order. An `enable-protection` waits for the `create-vault` of
  * its vault, a `trigger-backup` for the `enable-protection` of its VM; everything else runs concurrently,
  * at most `writeConcurrency` actions per subscription, and writes to one NSG one at a time (concurrent
- * writes to an NSG get `RetryableErrorDueToAnotherOperation`, azure-facts §3).
+ * writes to an NSG get `RetryableErrorDueToAnotherOperation`, docs/azure-facts.md §3).
  *
- * The backup flow is azure-facts §4 / shared/azure-rest-examples/recoveryservicesbackup: backupStatus,
+ * The backup flow is docs/azure-facts.md §4: backupStatus,
  * refreshContainers (202 + Location, poll operationResults until 204), backupProtectableItems, PUT the
  * protected item (arm-recoveryservicesbackup 12 returns `{}` on 202: the Azure-AsyncOperation header is
  * read with `onResponse` and `protectedItemOperationStatuses.get` is polled), then Backups_Trigger.
@@ -16,7 +16,14 @@
 import type { SecurityRule } from '@azure/arm-network';
 import type { BackupStatusResponse, RecoveryServicesBackupClient } from '@azure/arm-recoveryservicesbackup';
 import { z } from 'zod';
-import type { Action, AddNsgRuleAction, CreateVaultAction, EnableProtectionAction, SecurityRuleParams, TriggerBackupAction } from '../../core/model';
+import type {
+  Action,
+  AddNsgRuleAction,
+  CreateVaultAction,
+  EnableProtectionAction,
+  SecurityRuleParams,
+  TriggerBackupAction,
+} from '../../core/model';
 import { idKey, parseResourceId, sameId, subscriptionOf } from '../../core/ids';
 import type { ActionResult, AzureErrorInfo, ProgressListener, Remediator } from '../../ports';
 import type { AzureClients } from './clients';
@@ -50,7 +57,8 @@ type Outcome = Omit<ActionResult, 'durationMs'>;
 
 const succeeded = (detail?: string): Outcome => (detail ? { status: 'succeeded', detail } : { status: 'succeeded' });
 const skipped = (detail: string): Outcome => ({ status: 'skipped', detail });
-const failed = (error: AzureErrorInfo, detail?: string): Outcome => (detail ? { status: 'failed', error, detail } : { status: 'failed', error });
+const failed = (error: AzureErrorInfo, detail?: string): Outcome =>
+  detail ? { status: 'failed', error, detail } : { status: 'failed', error };
 
 /** Names of a VM's backup container and protected item in a vault. */
 interface ProtectedItemNames {
@@ -70,14 +78,27 @@ export function dependenciesOf(actions: readonly Action[], index: number): numbe
   for (let j = 0; j < index; j++) {
     const earlier = actions[j];
     if (!earlier) continue;
-    if (action.kind === 'enable-protection' && earlier.kind === 'create-vault' && sameId(earlier.target, action.params.vaultId)) deps.push(j);
-    if (action.kind === 'trigger-backup' && earlier.kind === 'enable-protection' && sameId(earlier.target, action.target)) deps.push(j);
+    if (
+      action.kind === 'enable-protection' &&
+      earlier.kind === 'create-vault' &&
+      sameId(earlier.target, action.params.vaultId)
+    )
+      deps.push(j);
+    if (
+      action.kind === 'trigger-backup' &&
+      earlier.kind === 'enable-protection' &&
+      sameId(earlier.target, action.target)
+    )
+      deps.push(j);
   }
   return deps;
 }
 
 /** Container and item names from a protectable item's name (`iaasvmcontainerv2;{rg};{vm}`, sometimes with `VM;`). */
-export function protectedItemNamesFor(protectableItemName: string): { containerName: string; protectedItemName: string } {
+export function protectedItemNamesFor(protectableItemName: string): {
+  containerName: string;
+  protectedItemName: string;
+} {
   const base = protectableItemName.replace(/^vm;/i, '');
   return { containerName: `IaasVMContainer;${base}`, protectedItemName: `VM;${base}` };
 }
@@ -91,7 +112,9 @@ export function sameLocation(a: string | undefined, b: string | undefined): bool
 
 /** The set of the singular and plural forms of a rule field, for order- and case-insensitive comparison. */
 function fieldSet(single: string | undefined, plural: readonly string[] | undefined, caseInsensitive: boolean): string {
-  const values = [...(single ? [single] : []), ...(plural ?? [])].map((v) => (caseInsensitive ? v.trim().toLowerCase() : v.trim()));
+  const values = [...(single ? [single] : []), ...(plural ?? [])].map((v) =>
+    caseInsensitive ? v.trim().toLowerCase() : v.trim(),
+  );
   return [...new Set(values)].sort().join(',');
 }
 
@@ -99,16 +122,23 @@ function fieldSet(single: string | undefined, plural: readonly string[] | undefi
 export function sameRuleContent(existing: SecurityRule, wanted: SecurityRuleParams): boolean {
   const ci = (s: string | undefined): string => (s ?? '').trim().toLowerCase();
   const asgs = (list: readonly { id?: string }[] | undefined): string =>
-    (list ?? []).map((a) => idKey(a.id ?? '')).sort().join(',');
+    (list ?? [])
+      .map((a) => idKey(a.id ?? ''))
+      .sort()
+      .join(',');
   return (
     existing.priority === wanted.priority &&
     ci(existing.direction) === ci(wanted.direction) &&
     ci(existing.access) === ci(wanted.access) &&
     ci(existing.protocol) === ci(wanted.protocol) &&
-    fieldSet(existing.sourcePortRange, existing.sourcePortRanges, false) === fieldSet(wanted.sourcePortRange, [], false) &&
-    fieldSet(existing.destinationPortRange, existing.destinationPortRanges, false) === fieldSet(undefined, wanted.destinationPortRanges, false) &&
-    fieldSet(existing.sourceAddressPrefix, existing.sourceAddressPrefixes, true) === fieldSet(wanted.sourceAddressPrefix, [], true) &&
-    fieldSet(existing.destinationAddressPrefix, existing.destinationAddressPrefixes, true) === fieldSet(wanted.destinationAddressPrefix, [], true) &&
+    fieldSet(existing.sourcePortRange, existing.sourcePortRanges, false) ===
+      fieldSet(wanted.sourcePortRange, [], false) &&
+    fieldSet(existing.destinationPortRange, existing.destinationPortRanges, false) ===
+      fieldSet(undefined, wanted.destinationPortRanges, false) &&
+    fieldSet(existing.sourceAddressPrefix, existing.sourceAddressPrefixes, true) ===
+      fieldSet(wanted.sourceAddressPrefix, [], true) &&
+    fieldSet(existing.destinationAddressPrefix, existing.destinationAddressPrefixes, true) ===
+      fieldSet(wanted.destinationAddressPrefix, [], true) &&
     asgs(existing.sourceApplicationSecurityGroups) === '' &&
     asgs(existing.destinationApplicationSecurityGroups) === ''
   );
@@ -177,10 +207,15 @@ export class AzureRemediator implements Remediator {
         const depResults = await Promise.all(deps.map((d) => pending[d] as Promise<ActionResult>));
         const started = this.now();
         let outcome: Outcome;
-        const blocked = depResults.find((r) => r.status === 'failed' || (r.status === 'skipped' && r.detail === 'dependency-failed'));
+        const blocked = depResults.find(
+          (r) => r.status === 'failed' || (r.status === 'skipped' && r.detail === 'dependency-failed'),
+        );
         if (blocked) {
           outcome = skipped('dependency-failed');
-        } else if (action.kind === 'trigger-backup' && depResults.some((r) => r.status === 'skipped' && r.detail === 'in-progress')) {
+        } else if (
+          action.kind === 'trigger-backup' &&
+          depResults.some((r) => r.status === 'skipped' && r.detail === 'in-progress')
+        ) {
           outcome = skipped('dependency-in-progress');
         } else {
           const subscription = subscriptionOf(action.target) ?? '';
@@ -253,12 +288,15 @@ export class AzureRemediator implements Remediator {
     // One check-then-create per resource group at a time: two new vaults of one subscription share the
     // group, and a second PUT with another location would fail with InvalidResourceGroupLocation.
     const resources = this.clients.resources(id.subscriptionId);
-    const detail = await this.resourceGroupLocks.run(`${id.subscriptionId}|${resourceGroup}`.toLowerCase(), async () => {
-      const rgExists = await this.retrying(() => resources.resourceGroups.checkExistence(resourceGroup));
-      if (rgExists.body) return 'created';
-      await this.retrying(() => resources.resourceGroups.createOrUpdate(resourceGroup, { location }));
-      return 'created-with-resource-group';
-    });
+    const detail = await this.resourceGroupLocks.run(
+      `${id.subscriptionId}|${resourceGroup}`.toLowerCase(),
+      async () => {
+        const rgExists = await this.retrying(() => resources.resourceGroups.checkExistence(resourceGroup));
+        if (rgExists.body) return 'created';
+        await this.retrying(() => resources.resourceGroups.createOrUpdate(resourceGroup, { location }));
+        return 'created-with-resource-group';
+      },
+    );
 
     await this.retrying(() =>
       vaults.beginCreateOrUpdateAndWait(
@@ -280,16 +318,23 @@ export class AzureRemediator implements Remediator {
 
   // --- enable-protection --------------------------------------------------------------------------
 
-  /** The cheap protection check (azure-facts §4.5): `protectionStatus` and `vaultId` of a VM. */
+  /** The cheap protection check (docs/azure-facts.md §4.5): `protectionStatus` and `vaultId` of a VM. */
   private backupStatus(subscriptionId: string, location: string, vmId: string): Promise<BackupStatusResponse> {
-    return this.retrying(() => this.clients.recoveryServicesBackup(subscriptionId).backupStatus.get(location, { resourceId: vmId, resourceType: 'VM' }));
+    return this.retrying(() =>
+      this.clients
+        .recoveryServicesBackup(subscriptionId)
+        .backupStatus.get(location, { resourceId: vmId, resourceType: 'VM' }),
+    );
   }
 
   /** The VM's location, read with a direct GET (Resource Graph may lag). */
   private async vmLocation(vmId: string): Promise<string> {
     const vm = parseResourceId(vmId);
-    const got = await this.retrying(() => this.clients.compute(vm.subscriptionId).virtualMachines.get(vm.resourceGroup, vm.names[0] ?? ''));
-    if (!got.location) throw new AzureOperationError('VirtualMachineLocationUnknown', `virtual machine ${vmId} has no location`);
+    const got = await this.retrying(() =>
+      this.clients.compute(vm.subscriptionId).virtualMachines.get(vm.resourceGroup, vm.names[0] ?? ''),
+    );
+    if (!got.location)
+      throw new AzureOperationError('VirtualMachineLocationUnknown', `virtual machine ${vmId} has no location`);
     return got.location;
   }
 
@@ -301,14 +346,18 @@ export class AzureRemediator implements Remediator {
     const vaultName = vault.names[0] ?? '';
     const backup = this.clients.recoveryServicesBackup(vault.subscriptionId);
 
-    // The cheap check (azure-facts §4.5): is the VM already protected, and where?
+    // The cheap check (docs/azure-facts.md §4.5): is the VM already protected, and where?
     const location = await this.vmLocation(vmId);
     const status = await this.backupStatus(vm.subscriptionId, location, vmId);
     const state = (status.protectionStatus ?? '').toLowerCase();
     if (state === 'protected' || state === 'protecting') {
       if (sameId(status.vaultId, vaultId)) {
         if (status.containerName && status.protectedItemName) {
-          run.remember(vmId, { vaultId, containerName: status.containerName, protectedItemName: status.protectedItemName });
+          run.remember(vmId, {
+            vaultId,
+            containerName: status.containerName,
+            protectedItemName: status.protectedItemName,
+          });
         }
         return skipped('already-protected');
       }
@@ -346,7 +395,12 @@ export class AzureRemediator implements Remediator {
   }
 
   /** Discovery (refreshContainers, polled until 204), then the VM's protectable item name, if listed. */
-  private async discover(backup: RecoveryServicesBackupClient, vaultName: string, resourceGroup: string, vmId: string): Promise<string | undefined> {
+  private async discover(
+    backup: RecoveryServicesBackupClient,
+    vaultName: string,
+    resourceGroup: string,
+    vmId: string,
+  ): Promise<string | undefined> {
     let refreshLocation: string | undefined;
     await this.retrying(() =>
       backup.protectionContainers.refresh(vaultName, resourceGroup, FABRIC, {
@@ -373,7 +427,9 @@ export class AzureRemediator implements Remediator {
     }
 
     return this.retrying(async () => {
-      for await (const item of backup.backupProtectableItems.list(vaultName, resourceGroup, { filter: PROTECTABLE_FILTER })) {
+      for await (const item of backup.backupProtectableItems.list(vaultName, resourceGroup, {
+        filter: PROTECTABLE_FILTER,
+      })) {
         const parsed = protectableItemSchema.safeParse(item);
         if (!parsed.success) continue;
         const vmRef = parsed.data.properties?.virtualMachineId ?? parsed.data.properties?.sourceResourceId;
@@ -419,19 +475,33 @@ export class AzureRemediator implements Remediator {
     }
 
     if (putStatus === 202) {
-      const operationId = operationIdFrom(asyncOperation, asyncOperation?.toLowerCase().includes('/operationsstatus/') ? 'operationsStatus' : 'operationResults');
+      const operationId = operationIdFrom(
+        asyncOperation,
+        asyncOperation?.toLowerCase().includes('/operationsstatus/') ? 'operationsStatus' : 'operationResults',
+      );
       if (!operationId) {
-        return failed({ code: 'MissingAsyncOperation', message: 'the protected item PUT answered 202 without an Azure-AsyncOperation header' });
+        return failed({
+          code: 'MissingAsyncOperation',
+          message: 'the protected item PUT answered 202 without an Azure-AsyncOperation header',
+        });
       }
       let final: { status: string; code?: string; message?: string } = { status: 'InProgress' };
       await this.poll('protectedItemOperationStatus', async () => {
         let retryAfterMs: number | undefined;
         const s = await this.retrying(() =>
-          backup.protectedItemOperationStatuses.get(vaultName, resourceGroup, FABRIC, names.containerName, names.protectedItemName, operationId, {
-            onResponse: (raw) => {
-              retryAfterMs = retryAfterFromHeaders((n) => raw.headers.get(n), this.now());
+          backup.protectedItemOperationStatuses.get(
+            vaultName,
+            resourceGroup,
+            FABRIC,
+            names.containerName,
+            names.protectedItemName,
+            operationId,
+            {
+              onResponse: (raw) => {
+                retryAfterMs = retryAfterFromHeaders((n) => raw.headers.get(n), this.now());
+              },
             },
-          }),
+          ),
         );
         final = {
           status: s.status ?? 'InProgress',
@@ -442,7 +512,10 @@ export class AzureRemediator implements Remediator {
       });
       const outcome = final.status.toLowerCase();
       if (outcome !== 'succeeded') {
-        const error = new AzureOperationError(final.code ?? `Protection${final.status}`, final.message ?? `configuring protection ended ${final.status}`);
+        const error = new AzureOperationError(
+          final.code ?? `Protection${final.status}`,
+          final.message ?? `configuring protection ended ${final.status}`,
+        );
         if (isInProgressError(error)) return skipped('in-progress');
         return failed(toAzureErrorInfo(error));
       }
@@ -453,7 +526,10 @@ export class AzureRemediator implements Remediator {
   }
 
   /** Polls until `step` says done, waiting the poll's Retry-After (capped) or the poll interval; bounded in time. */
-  private async poll(what: string, step: () => Promise<{ done: boolean; retryAfterMs: number | undefined }>): Promise<void> {
+  private async poll(
+    what: string,
+    step: () => Promise<{ done: boolean; retryAfterMs: number | undefined }>,
+  ): Promise<void> {
     const deadline = this.now() + this.pollTimeoutMs;
     for (;;) {
       const { done, retryAfterMs } = await step();
@@ -475,10 +551,13 @@ export class AzureRemediator implements Remediator {
     const network = this.clients.network(nsg.subscriptionId);
 
     const current = await this.retrying(() => network.networkSecurityGroups.get(nsg.resourceGroup, nsgName));
-    const sameName = (current.securityRules ?? []).find((r) => (r.name ?? '').toLowerCase() === wanted.name.toLowerCase());
+    const sameName = (current.securityRules ?? []).find(
+      (r) => (r.name ?? '').toLowerCase() === wanted.name.toLowerCase(),
+    );
     // A same-content rule whose provisioning failed (e.g. an earlier run's failed LRO) is written again:
     // that re-applies the same content, it changes nothing anyone else wrote.
-    const reapply = !!sameName && sameRuleContent(sameName, wanted) && (sameName.provisioningState ?? '').toLowerCase() === 'failed';
+    const reapply =
+      !!sameName && sameRuleContent(sameName, wanted) && (sameName.provisioningState ?? '').toLowerCase() === 'failed';
     if (sameName && !reapply) {
       if (sameRuleContent(sameName, wanted)) return skipped('already-exists');
       return failed({
@@ -528,7 +607,12 @@ export class AzureRemediator implements Remediator {
       const location = await this.vmLocation(vmId);
       const status = await this.backupStatus(vm.subscriptionId, location, vmId);
       const state = (status.protectionStatus ?? '').toLowerCase();
-      if (!(state === 'protected' || state === 'protecting') || !sameId(status.vaultId, vaultId) || !status.containerName || !status.protectedItemName) {
+      if (
+        !(state === 'protected' || state === 'protecting') ||
+        !sameId(status.vaultId, vaultId) ||
+        !status.containerName ||
+        !status.protectedItemName
+      ) {
         return failed({
           code: 'ItemNotProtected',
           message: `virtual machine ${vmId} is not protected by ${vaultId} (backupStatus: ${status.protectionStatus ?? 'unknown'}${status.vaultId ? ` in ${status.vaultId}` : ''})`,
@@ -539,16 +623,20 @@ export class AzureRemediator implements Remediator {
 
     const expiry = new Date(recoveryPointExpiryTimeInUTC);
     if (Number.isNaN(expiry.getTime())) {
-      return failed({ code: 'InvalidRecoveryPointExpiry', message: `recoveryPointExpiryTimeInUTC '${recoveryPointExpiryTimeInUTC}' is not a date` });
+      return failed({
+        code: 'InvalidRecoveryPointExpiry',
+        message: `recoveryPointExpiryTimeInUTC '${recoveryPointExpiryTimeInUTC}' is not a date`,
+      });
     }
     const { containerName, protectedItemName } = names;
     try {
-      await this.retrying(() =>
-        this.clients
-          .recoveryServicesBackup(vault.subscriptionId)
-          .backups.trigger(vaultName, vault.resourceGroup, FABRIC, containerName, protectedItemName, {
-            properties: { objectType: 'IaasVMBackupRequest', recoveryPointExpiryTimeInUTC: expiry },
-          }),
+      await this.retrying(
+        () =>
+          this.clients
+            .recoveryServicesBackup(vault.subscriptionId)
+            .backups.trigger(vaultName, vault.resourceGroup, FABRIC, containerName, protectedItemName, {
+              properties: { objectType: 'IaasVMBackupRequest', recoveryPointExpiryTimeInUTC: expiry },
+            }),
         (e) => codesOf(e).some((c) => c.toLowerCase() === 'usererrorbackupoperationinprogress'),
       );
     } catch (error) {

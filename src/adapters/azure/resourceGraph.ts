@@ -1,7 +1,7 @@
 /**
  * The inventory from Azure Resource Graph: every `src/queries/*.kql`, run over the sweep's scope, all pages.
  *
- * Facts it follows (azure-facts §2; shared/azure-rest-examples/resourcegraph/):
+ * Facts it follows (docs/azure-facts.md §2):
  * - paging: `options.$top` up to 1000 and `$skipToken` until the response has none (the SDK calls them
  *   `top`/`skipToken`); the queries project `id` and `order by id`, so pages are stable;
  * - scope: subscriptions in batches of at most 300 per request, or management groups, or neither (tenant);
@@ -189,7 +189,8 @@ export const PROTECTED_ITEMS_QUERY = 'protected-items';
 export function protectedItemsOfVmsIn(kql: string, subscriptions: readonly string[], batchSize: number): string[] {
   const ids = [...new Set(subscriptions.map((s) => s.trim().toLowerCase()).filter((s) => /^[0-9a-f-]{1,64}$/.test(s)))];
   return chunk(ids, batchSize).map(
-    (batch) => `${kql.trimEnd()}\n| where tolower(tostring(split(tostring(properties.sourceResourceId), '/')[2])) in (${batch.map((s) => `'${s}'`).join(', ')})`,
+    (batch) =>
+      `${kql.trimEnd()}\n| where tolower(tostring(split(tostring(properties.sourceResourceId), '/')[2])) in (${batch.map((s) => `'${s}'`).join(', ')})`,
   );
 }
 
@@ -235,7 +236,7 @@ export class ResourceGraphInventory implements InventorySource {
 
   /**
    * Runs every query over the scope and returns all their rows, unvalidated. A VM may be protected by a
-   * vault in any subscription of the tenant (azure-facts §2), so when the scope names subscriptions the
+   * vault in any subscription of the tenant (docs/azure-facts.md §2), so when the scope names subscriptions the
    * protected items of their VMs are also looked up tenant-wide, filtered on the source VM's subscription:
    * a shard of 300 subscriptions still sees a VM protected by a vault in another shard.
    */
@@ -247,7 +248,10 @@ export class ResourceGraphInventory implements InventorySource {
       for (const row of r) rows.push(row);
       if (q.name !== PROTECTED_ITEMS_QUERY) continue;
       for (const kql of protectedItemsOfVmsIn(q.kql, scope.subscriptions, this.batchSize)) {
-        for (const row of await this.runNamed(`${q.name} (by VM subscription)`, kql, { subscriptions: [], managementGroups: [] })) {
+        for (const row of await this.runNamed(`${q.name} (by VM subscription)`, kql, {
+          subscriptions: [],
+          managementGroups: [],
+        })) {
           const key = String(row.id ?? '').toLowerCase();
           if (seen.has(key)) continue;
           seen.add(key);
@@ -327,7 +331,10 @@ export class ResourceGraphInventory implements InventorySource {
   }
 
   /** Sends one page request: waits for quota, retries 429/5xx/socket errors, never retries a bad query. */
-  private async requestPage(name: string, request: QueryRequest): Promise<{ response: QueryResponse; quotaRemaining?: number }> {
+  private async requestPage(
+    name: string,
+    request: QueryRequest,
+  ): Promise<{ response: QueryResponse; quotaRemaining?: number }> {
     for (let attempt = 1; ; attempt++) {
       const blockedFor = this.quotaBlockedUntil - this.now();
       if (blockedFor > 0) {
@@ -359,7 +366,14 @@ export class ResourceGraphInventory implements InventorySource {
         }
         const { waitMs, reason } = this.retryWait(raw, attempt);
         if (waitMs > this.maxWaitMs) throw new ResourceGraphRequestError(name, info, { cause: error });
-        this.log({ kind: 'throttle', query: name, waitMs, reason, attempt, ...(status !== undefined ? { status } : {}) });
+        this.log({
+          kind: 'throttle',
+          query: name,
+          waitMs,
+          reason,
+          attempt,
+          ...(status !== undefined ? { status } : {}),
+        });
         await this.sleep(waitMs);
       }
     }
@@ -369,7 +383,8 @@ export class ResourceGraphInventory implements InventorySource {
   private readQuota(raw: PipelineResponse | undefined): number | undefined {
     if (!raw) return undefined;
     const remainingText = raw.headers.get('x-ms-user-quota-remaining');
-    const remaining = remainingText !== undefined && /^\s*-?\d+\s*$/.test(remainingText) ? Number(remainingText) : undefined;
+    const remaining =
+      remainingText !== undefined && /^\s*-?\d+\s*$/.test(remainingText) ? Number(remainingText) : undefined;
     const resetsAfter = parseTimeSpan(raw.headers.get('x-ms-user-quota-resets-after'));
     if (remaining !== undefined && remaining <= 0 && resetsAfter !== undefined) {
       this.quotaBlockedUntil = Math.max(this.quotaBlockedUntil, this.now() + resetsAfter);
@@ -378,7 +393,10 @@ export class ResourceGraphInventory implements InventorySource {
   }
 
   /** How long to wait before retrying a failed page request. */
-  private retryWait(raw: PipelineResponse | undefined, attempt: number): { waitMs: number; reason: 'retry-after' | 'quota-reset' | 'backoff' } {
+  private retryWait(
+    raw: PipelineResponse | undefined,
+    attempt: number,
+  ): { waitMs: number; reason: 'retry-after' | 'quota-reset' | 'backoff' } {
     if (raw) {
       const headers = raw.headers;
       const retryAfter = retryAfterFromHeaders((n) => headers.get(n), this.now());
@@ -389,7 +407,11 @@ export class ResourceGraphInventory implements InventorySource {
       }
     }
     return {
-      waitMs: backoffDelay(attempt - 1, { baseDelayMs: this.baseDelayMs, maxDelayMs: this.maxDelayMs, random: this.random }),
+      waitMs: backoffDelay(attempt - 1, {
+        baseDelayMs: this.baseDelayMs,
+        maxDelayMs: this.maxDelayMs,
+        random: this.random,
+      }),
       reason: 'backoff',
     };
   }
@@ -402,7 +424,9 @@ function withArm(info: AzureErrorInfo, arm: ArmError | undefined, status: number
 }
 
 function toAzureErrorInfoFromArm(arm: ArmError): AzureErrorInfo {
-  const specific = flattenDetails(arm).find((d) => QUERY_ERROR_CODES.has(d.code.toLowerCase()) && d.code.toLowerCase() !== 'parserfailure');
+  const specific = flattenDetails(arm).find(
+    (d) => QUERY_ERROR_CODES.has(d.code.toLowerCase()) && d.code.toLowerCase() !== 'parserfailure',
+  );
   const code = specific?.code ?? arm.code ?? 'BadRequest';
   const message = [arm.message, specific?.message].filter((m): m is string => !!m).join(': ') || code;
   return { code, message };

@@ -5,7 +5,7 @@
  *   retry policy) retries 408/429/5xx and socket errors for every request, LRO polls included, and gives up
  *   when a Retry-After is longer than `maxRetryAfterMs` instead of sleeping for it;
  * - the operation layer ({@link withRetry}) retries ARM writes on what the pipeline leaves alone: 409
- *   conflicts and "another operation in progress" codes (azure-facts §3: concurrent NSG writes).
+ *   conflicts and "another operation in progress" codes (docs/azure-facts.md §3: concurrent NSG writes).
  * Sleep, random and clock are injectable so tests run without waiting.
  */
 import type { PipelineResponse, RetryStrategy } from '@azure/core-rest-pipeline';
@@ -43,7 +43,10 @@ export function parseTimeSpan(value: string | null | undefined): number | undefi
 }
 
 /** Reads the retry delay a response asks for: `retry-after-ms`, `x-ms-retry-after-ms`, then `Retry-After`. */
-export function retryAfterFromHeaders(get: (name: string) => string | null | undefined, nowMs: number): number | undefined {
+export function retryAfterFromHeaders(
+  get: (name: string) => string | null | undefined,
+  nowMs: number,
+): number | undefined {
   for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
     const v = get(name);
     if (v !== null && v !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Math.round(Number(v));
@@ -121,7 +124,10 @@ export const DEFAULT_RETRY_OPTIONS: RetryOptions = {
  * jittered backoff otherwise. Rethrows the last error when attempts, the Retry-After cap or the total wait
  * budget run out.
  */
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: Partial<RetryOptions> = {}): Promise<T> {
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: Partial<RetryOptions> = {},
+): Promise<T> {
   const o: RetryOptions = { ...DEFAULT_RETRY_OPTIONS, ...options };
   let waited = 0;
   for (let attempt = 1; ; attempt++) {
@@ -154,7 +160,16 @@ export function isPipelineRetriedStatus(status: number | undefined): boolean {
   return status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
 }
 
-const SOCKET_ERRORS = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+const SOCKET_ERRORS = new Set([
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOENT',
+  'ENOTFOUND',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
 
 /** True for failures the pipeline layer already retried, so the operation layer leaves them alone. */
 export function isPipelineRetried(err: unknown): boolean {
@@ -177,7 +192,12 @@ export function boundedRetryStrategy(bounds: PipelineRetryBounds): RetryStrategy
         if (ms !== undefined) return ms > bounds.maxRetryAfterMs ? { skipStrategy: true } : { retryAfterInMs: ms };
         return { retryAfterInMs: backoffDelay(retryCount, bounds) };
       }
-      if (!response && responseError && typeof responseError.code === 'string' && SOCKET_ERRORS.has(responseError.code)) {
+      if (
+        !response &&
+        responseError &&
+        typeof responseError.code === 'string' &&
+        SOCKET_ERRORS.has(responseError.code)
+      ) {
         return { retryAfterInMs: backoffDelay(retryCount, bounds) };
       }
       return { skipStrategy: true };

@@ -7,7 +7,10 @@ import type { InventorySource } from '../../ports';
 
 /** A snapshot file that can't be used at all: not readable, not JSON, or no rows. Exit code 2 in the CLI. */
 export class SnapshotError extends Error {
-  constructor(readonly file: string, reason: string) {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
     super(`${file}: ${reason}`);
     this.name = 'SnapshotError';
   }
@@ -18,9 +21,13 @@ export function rowsOfSnapshot(doc: unknown, file: string): unknown[] {
   const rows = Array.isArray(doc)
     ? doc
     : typeof doc === 'object' && doc !== null && Array.isArray((doc as { data?: unknown }).data)
-      ? ((doc as { data: unknown[] }).data)
+      ? (doc as { data: unknown[] }).data
       : undefined;
-  if (!rows) throw new SnapshotError(file, 'expected a JSON array of rows or an object with a "data" array (az graph query -o json)');
+  if (!rows)
+    throw new SnapshotError(
+      file,
+      'expected a JSON array of rows or an object with a "data" array (az graph query -o json)',
+    );
   if (rows.length === 0) throw new SnapshotError(file, 'holds no rows');
   return rows;
 }

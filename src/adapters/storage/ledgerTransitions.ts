@@ -13,7 +13,7 @@
  *   until a later action succeeds or the finding goes away).
  * - `remediating` or `remediated`: the finding is still present, so the entry goes back to `open`, unless
  *   its last action is younger than {@link SETTLE_MS}: an operation may still be running in Azure, or
- *   Resource Graph may not show the fix yet (it is eventually consistent, azure-facts §2).
+ *   Resource Graph may not show the fix yet (it is eventually consistent, docs/azure-facts.md §2).
  *
  * Not seen by a sweep of its subscription (`onMissing`): every status but `resolved` becomes `resolved`
  * with `resolvedAt = now` (a `remediated` entry is resolved this way too: the sweep confirms the fix).
@@ -33,7 +33,14 @@ import type { ActionResult, FindingChange, LedgerContext, LedgerEntry, LedgerSta
 export const SETTLE_MS = 30 * 60_000;
 
 /** Every ledger status, in lifecycle order. */
-export const LEDGER_STATUSES: readonly LedgerStatus[] = ['open', 'exempt', 'remediating', 'remediated', 'failed', 'resolved'];
+export const LEDGER_STATUSES: readonly LedgerStatus[] = [
+  'open',
+  'exempt',
+  'remediating',
+  'remediated',
+  'failed',
+  'resolved',
+];
 
 /** The finding key of an entry: `ruleId|lower-case resourceId`. */
 export function entryKey(entry: Pick<LedgerEntry, 'ruleId' | 'resourceId'>): FindingKey {
@@ -90,7 +97,9 @@ function seenStatus(current: LedgerEntry, finding: Finding, now: Date): LedgerSt
       return 'failed';
     case 'remediating':
     case 'remediated':
-      return current.lastAction && now.getTime() - Date.parse(current.lastAction.at) < SETTLE_MS ? current.status : 'open';
+      return current.lastAction && now.getTime() - Date.parse(current.lastAction.at) < SETTLE_MS
+        ? current.status
+        : 'open';
     default:
       return 'open';
   }
@@ -108,7 +117,12 @@ export function isMissing(entry: LedgerEntry, seen: ReadonlySet<string>, subscri
 }
 
 /** The next entry after an action that resolves it finished; undefined when there is no entry. */
-export function onActionResult(current: LedgerEntry | undefined, action: Action, result: ActionResult, ctx: LedgerContext): LedgerEntry | undefined {
+export function onActionResult(
+  current: LedgerEntry | undefined,
+  action: Action,
+  result: ActionResult,
+  ctx: LedgerContext,
+): LedgerEntry | undefined {
   if (!current) return undefined;
   const lastAction: NonNullable<LedgerEntry['lastAction']> = {
     kind: action.kind,
@@ -117,7 +131,13 @@ export function onActionResult(current: LedgerEntry | undefined, action: Action,
     at: ctx.now.toISOString(),
     ...(result.detail ? { detail: result.detail } : {}),
   };
-  return { ...current, status: actionStatus(current.status, result), lastAction, attempts: current.attempts + 1, lastSweepId: ctx.sweepId };
+  return {
+    ...current,
+    status: actionStatus(current.status, result),
+    lastAction,
+    attempts: current.attempts + 1,
+    lastSweepId: ctx.sweepId,
+  };
 }
 
 function actionStatus(current: LedgerStatus, result: ActionResult): LedgerStatus {
@@ -125,7 +145,8 @@ function actionStatus(current: LedgerStatus, result: ActionResult): LedgerStatus
   if (result.status === 'succeeded') return 'remediated';
   if (result.status === 'failed') return 'failed';
   const detail = result.detail ?? '';
-  if (detail === 'in-progress' || detail === 'dependency-in-progress' || detail.startsWith('already-')) return 'remediating';
+  if (detail === 'in-progress' || detail === 'dependency-in-progress' || detail.startsWith('already-'))
+    return 'remediating';
   if (detail === 'dependency-failed') return 'failed';
   return current;
 }

@@ -3,8 +3,24 @@
  * same transitions as the Table ledger (both call ledgerTransitions.ts) and forgets everything on exit.
  */
 import { findingKey, type Action, type Finding, type FindingKey } from '../../core/model';
-import type { ActionResult, FindingChange, Ledger, LedgerContext, LedgerEntry, LedgerStatus, SweepSummary } from '../../ports';
-import { changeOf, compareEntries, dedupeFindings, isMissing, onActionResult, onMissing, onSeen } from './ledgerTransitions';
+import type {
+  ActionResult,
+  FindingChange,
+  Ledger,
+  LedgerContext,
+  LedgerEntry,
+  LedgerStatus,
+  SweepSummary,
+} from '../../ports';
+import {
+  changeOf,
+  compareEntries,
+  dedupeFindings,
+  isMissing,
+  onActionResult,
+  onMissing,
+  onSeen,
+} from './ledgerTransitions';
 
 /** A {@link Ledger} held in maps; entries are copied in and out so callers cannot mutate the store. */
 export class MemoryLedger implements Ledger {
@@ -28,7 +44,11 @@ export class MemoryLedger implements Ledger {
   }
 
   /** Resolves the unresolved entries of these subscriptions that this sweep did not see. */
-  async resolveMissing(seen: ReadonlySet<string>, subscriptions: readonly string[], ctx: LedgerContext): Promise<FindingChange[]> {
+  async resolveMissing(
+    seen: ReadonlySet<string>,
+    subscriptions: readonly string[],
+    ctx: LedgerContext,
+  ): Promise<FindingChange[]> {
     const subs = new Set(subscriptions.map((s) => s.toLowerCase()));
     const changes: FindingChange[] = [];
     if (subs.size === 0) return changes;
@@ -59,7 +79,10 @@ export class MemoryLedger implements Ledger {
 
   /** Lists the entries (optionally of one status), ordered by rule and resource id. */
   async list(filter: { status?: LedgerStatus } = {}): Promise<LedgerEntry[]> {
-    return [...this.entries.values()].filter((e) => !filter.status || e.status === filter.status).sort(compareEntries).map(copyEntry);
+    return [...this.entries.values()]
+      .filter((e) => !filter.status || e.status === filter.status)
+      .sort(compareEntries)
+      .map(copyEntry);
   }
 
   /** Claims a key until `ttlMs` from `now`; false while an earlier claim has not expired. */
@@ -76,7 +99,10 @@ export class MemoryLedger implements Ledger {
   }
 
   /** Applies `update` to a sweep's summary row (undefined on the first write). */
-  async updateSweepSummary(sweepId: string, update: (current: SweepSummary | undefined) => SweepSummary): Promise<SweepSummary> {
+  async updateSweepSummary(
+    sweepId: string,
+    update: (current: SweepSummary | undefined) => SweepSummary,
+  ): Promise<SweepSummary> {
     const current = this.sweeps.get(sweepId);
     const next = { ...update(current ? { ...current } : undefined), sweepId };
     this.sweeps.set(sweepId, next);
@@ -96,7 +122,9 @@ export class MemoryLedger implements Ledger {
 
   /** Lists the recorded poison messages, oldest first. */
   async listPoisonMessages(): Promise<{ queue: string; message: unknown; at: string }[]> {
-    return this.poison.map((p) => ({ ...p, message: structuredClone(p.message) })).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    return this.poison
+      .map((p) => ({ ...p, message: structuredClone(p.message) }))
+      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   }
 }
 
@@ -105,5 +133,7 @@ function copyEntry(entry: LedgerEntry): LedgerEntry {
 }
 
 function copyChange(change: FindingChange): FindingChange {
-  return change.previousStatus ? { entry: copyEntry(change.entry), previousStatus: change.previousStatus } : { entry: copyEntry(change.entry) };
+  return change.previousStatus
+    ? { entry: copyEntry(change.entry), previousStatus: change.previousStatus }
+    : { entry: copyEntry(change.entry) };
 }

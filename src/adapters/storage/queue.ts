@@ -35,7 +35,12 @@ export interface PeekedMessage {
 /** How to reach the queue: a connection string, an identity-based account, or an existing client (tests). */
 export type StorageQueueOptions =
   | { connectionString: string; queueName: string }
-  | { accountName: string; credential: TokenCredential; queueName: string; /** Defaults to `https://{accountName}.queue.core.windows.net`. */ queueEndpoint?: string }
+  | {
+      accountName: string;
+      credential: TokenCredential;
+      queueName: string;
+      /** Defaults to `https://{accountName}.queue.core.windows.net`. */ queueEndpoint?: string;
+    }
   | { client: QueueClient };
 
 /** Encodes a message as the Functions host expects it: base64 of the UTF-8 JSON. */
@@ -65,8 +70,12 @@ export function decodeMessageText(text: string): unknown {
 
 function queueClientOf(options: StorageQueueOptions): QueueClient {
   if ('client' in options) return options.client;
-  if ('connectionString' in options) return QueueServiceClient.fromConnectionString(options.connectionString).getQueueClient(options.queueName);
-  const endpoint = (options.queueEndpoint ?? `https://${options.accountName}.queue.core.windows.net`).replace(/\/+$/, '');
+  if ('connectionString' in options)
+    return QueueServiceClient.fromConnectionString(options.connectionString).getQueueClient(options.queueName);
+  const endpoint = (options.queueEndpoint ?? `https://${options.accountName}.queue.core.windows.net`).replace(
+    /\/+$/,
+    '',
+  );
   return new QueueClient(`${endpoint}/${options.queueName}`, options.credential);
 }
 
@@ -99,13 +108,19 @@ export class StorageQueue<T> implements MessageQueue<T> {
   /** Sends one message (base64 JSON); `visibilityDelaySeconds` hides it for that long first. */
   async send(message: T, options: { visibilityDelaySeconds?: number } = {}): Promise<void> {
     await this.ensureQueue();
-    await this.client.sendMessage(encodeMessage(message), options.visibilityDelaySeconds ? { visibilityTimeout: options.visibilityDelaySeconds } : {});
+    await this.client.sendMessage(
+      encodeMessage(message),
+      options.visibilityDelaySeconds ? { visibilityTimeout: options.visibilityDelaySeconds } : {},
+    );
   }
 
   /** Dequeues up to `maxMessages` (1..32) messages, invisible to others for `visibilityTimeoutSeconds`. */
   async receive(options: { maxMessages?: number; visibilityTimeoutSeconds?: number } = {}): Promise<ReceivedMessage[]> {
     await this.ensureQueue();
-    const response = await this.client.receiveMessages({ numberOfMessages: options.maxMessages ?? 1, visibilityTimeout: options.visibilityTimeoutSeconds ?? 30 });
+    const response = await this.client.receiveMessages({
+      numberOfMessages: options.maxMessages ?? 1,
+      visibilityTimeout: options.visibilityTimeoutSeconds ?? 30,
+    });
     return response.receivedMessageItems.map((m) => ({
       messageId: m.messageId,
       popReceipt: m.popReceipt,
@@ -118,7 +133,11 @@ export class StorageQueue<T> implements MessageQueue<T> {
   async peekAll(): Promise<PeekedMessage[]> {
     await this.ensureQueue();
     const response = await this.client.peekMessages({ numberOfMessages: 32 });
-    return response.peekedMessageItems.map((m) => ({ messageId: m.messageId, dequeueCount: m.dequeueCount, body: decodeMessageText(m.messageText) }));
+    return response.peekedMessageItems.map((m) => ({
+      messageId: m.messageId,
+      dequeueCount: m.dequeueCount,
+      body: decodeMessageText(m.messageText),
+    }));
   }
 
   /** Deletes a received message (done with it). */

@@ -17,10 +17,27 @@ import type { TokenCredential } from '@azure/core-auth';
 import { odata, TableClient, type TableServiceClientOptions } from '@azure/data-tables';
 import { z } from 'zod';
 import type { Action, Finding } from '../../core/model';
-import type { ActionResult, FindingChange, Ledger, LedgerContext, LedgerEntry, LedgerStatus, SweepSummary } from '../../ports';
+import type {
+  ActionResult,
+  FindingChange,
+  Ledger,
+  LedgerContext,
+  LedgerEntry,
+  LedgerStatus,
+  SweepSummary,
+} from '../../ports';
 import { createCredential } from '../azure/credential';
 import { MemoryLedger } from './memoryLedger';
-import { changeOf, compareEntries, dedupeFindings, isMissing, LEDGER_STATUSES, onActionResult, onMissing, onSeen } from './ledgerTransitions';
+import {
+  changeOf,
+  compareEntries,
+  dedupeFindings,
+  isMissing,
+  LEDGER_STATUSES,
+  onActionResult,
+  onMissing,
+  onSeen,
+} from './ledgerTransitions';
 
 /** The default table name. */
 export const DEFAULT_TABLE_NAME = 'findings';
@@ -87,18 +104,27 @@ export class LedgerConflictError extends Error {
 
 /** True when a connection string points the Table endpoint at plain http. */
 function isHttpConnectionString(cs: string): boolean {
-  return /(^|;)\s*TableEndpoint\s*=\s*http:\/\//i.test(cs) || /(^|;)\s*DefaultEndpointsProtocol\s*=\s*http\s*(;|$)/i.test(cs);
+  return (
+    /(^|;)\s*TableEndpoint\s*=\s*http:\/\//i.test(cs) || /(^|;)\s*DefaultEndpointsProtocol\s*=\s*http\s*(;|$)/i.test(cs)
+  );
 }
 
 /** Builds the TableClient of a connection string or identity-based connection. */
 export function tableClientOf(options: TableLedgerConnectionOptions | TableLedgerIdentityOptions): TableClient {
   const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
   if ('connectionString' in options) {
-    const clientOptions: TableServiceClientOptions = { allowInsecureConnection: options.allowInsecureConnection ?? isHttpConnectionString(options.connectionString) };
+    const clientOptions: TableServiceClientOptions = {
+      allowInsecureConnection: options.allowInsecureConnection ?? isHttpConnectionString(options.connectionString),
+    };
     return TableClient.fromConnectionString(options.connectionString, tableName, clientOptions);
   }
-  const endpoint = (options.tableEndpoint ?? `https://${options.accountName}.table.core.windows.net`).replace(/\/+$/, '');
-  const clientOptions: TableServiceClientOptions = options.allowInsecureConnection ? { allowInsecureConnection: true } : {};
+  const endpoint = (options.tableEndpoint ?? `https://${options.accountName}.table.core.windows.net`).replace(
+    /\/+$/,
+    '',
+  );
+  const clientOptions: TableServiceClientOptions = options.allowInsecureConnection
+    ? { allowInsecureConnection: true }
+    : {};
   return new TableClient(endpoint, tableName, options.credential, clientOptions);
 }
 
@@ -166,7 +192,11 @@ function stripUndefined<T extends object>(o: T): T {
 
 function fromEntry(entry: LedgerEntry): Record<string, unknown> {
   const { lastAction, ...rest } = entry;
-  return stripUndefined({ kind: 'finding', ...rest, ...(lastAction ? { lastAction: JSON.stringify(lastAction) } : {}) });
+  return stripUndefined({
+    kind: 'finding',
+    ...rest,
+    ...(lastAction ? { lastAction: JSON.stringify(lastAction) } : {}),
+  });
 }
 
 function toSummary(props: Record<string, unknown>): SweepSummary {
@@ -174,7 +204,8 @@ function toSummary(props: Record<string, unknown>): SweepSummary {
 }
 
 function statusOf(err: unknown): number | undefined {
-  if (typeof err === 'object' && err !== null && 'statusCode' in err && typeof err.statusCode === 'number') return err.statusCode;
+  if (typeof err === 'object' && err !== null && 'statusCode' in err && typeof err.statusCode === 'number')
+    return err.statusCode;
   return undefined;
 }
 
@@ -229,13 +260,19 @@ export class TableLedger implements Ledger {
     const unique = dedupeFindings(findings);
     for (const f of unique) checkPartitionKey(f.ruleId);
     const results = await mapLimit(unique, this.concurrency, (finding) =>
-      this.modify(finding.ruleId, rowKeyOf(finding.resourceId.toLowerCase()), toEntry, fromEntry, (current) => onSeen(current, finding, ctx)),
+      this.modify(finding.ruleId, rowKeyOf(finding.resourceId.toLowerCase()), toEntry, fromEntry, (current) =>
+        onSeen(current, finding, ctx),
+      ),
     );
     return results.flatMap(({ before, after }) => (after ? (changeOf(before, after) ?? []) : []));
   }
 
   /** Resolves the unresolved entries of these subscriptions that this sweep did not see. */
-  async resolveMissing(seen: ReadonlySet<string>, subscriptions: readonly string[], ctx: LedgerContext): Promise<FindingChange[]> {
+  async resolveMissing(
+    seen: ReadonlySet<string>,
+    subscriptions: readonly string[],
+    ctx: LedgerContext,
+  ): Promise<FindingChange[]> {
     const subs = [...new Set(subscriptions.map((s) => s.toLowerCase()))];
     if (subs.length === 0) return [];
     await this.ensureTable();
@@ -243,18 +280,32 @@ export class TableLedger implements Ledger {
     const candidates: { partitionKey: string; rowKey: string; stored: Stored<LedgerEntry> }[] = [];
     // The Table service allows at most 15 comparisons per filter: 2 fixed ones plus 10 subscriptions.
     for (let i = 0; i < subs.length; i += 10) {
-      const bySub = subs.slice(i, i + 10).map((s) => odata`subscriptionId eq ${s}`).join(' or ');
+      const bySub = subs
+        .slice(i, i + 10)
+        .map((s) => odata`subscriptionId eq ${s}`)
+        .join(' or ');
       const filter = `${odata`kind eq ${'finding'} and status ne ${'resolved'}`} and (${bySub})`;
       for await (const e of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
         const entry = toEntry(e);
         if (isMissing(entry, seen, subSet)) {
-          candidates.push({ partitionKey: entry.ruleId, rowKey: rowKeyOf(entry.resourceId.toLowerCase()), stored: { value: entry, etag: e.etag } });
+          candidates.push({
+            partitionKey: entry.ruleId,
+            rowKey: rowKeyOf(entry.resourceId.toLowerCase()),
+            stored: { value: entry, etag: e.etag },
+          });
         }
       }
     }
     candidates.sort((a, b) => compareEntries(a.stored.value, b.stored.value));
     const results = await mapLimit(candidates, this.concurrency, (c) =>
-      this.modify(c.partitionKey, c.rowKey, toEntry, fromEntry, (current) => (current && isMissing(current, seen, subSet) ? onMissing(current, ctx) : undefined), c.stored),
+      this.modify(
+        c.partitionKey,
+        c.rowKey,
+        toEntry,
+        fromEntry,
+        (current) => (current && isMissing(current, seen, subSet) ? onMissing(current, ctx) : undefined),
+        c.stored,
+      ),
     );
     return results.flatMap(({ before, after }) => (after ? (changeOf(before, after) ?? []) : []));
   }
@@ -267,7 +318,9 @@ export class TableLedger implements Ledger {
       const bar = key.indexOf('|');
       if (bar <= 0) return Promise.resolve({ before: undefined, after: undefined });
       const ruleId = key.slice(0, bar);
-      return this.modify(ruleId, rowKeyOf(key.slice(bar + 1).toLowerCase()), toEntry, fromEntry, (current) => onActionResult(current, action, result, ctx));
+      return this.modify(ruleId, rowKeyOf(key.slice(bar + 1).toLowerCase()), toEntry, fromEntry, (current) =>
+        onActionResult(current, action, result, ctx),
+      );
     });
     return results.flatMap(({ before, after }) => (after ? (changeOf(before, after) ?? []) : []));
   }
@@ -275,9 +328,12 @@ export class TableLedger implements Ledger {
   /** Lists the finding entries (optionally of one status), ordered by rule and resource id. */
   async list(filter: { status?: LedgerStatus } = {}): Promise<LedgerEntry[]> {
     await this.ensureTable();
-    const query = filter.status ? odata`kind eq ${'finding'} and status eq ${filter.status}` : odata`kind eq ${'finding'}`;
+    const query = filter.status
+      ? odata`kind eq ${'finding'} and status eq ${filter.status}`
+      : odata`kind eq ${'finding'}`;
     const entries: LedgerEntry[] = [];
-    for await (const e of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter: query } })) entries.push(toEntry(e));
+    for await (const e of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter: query } }))
+      entries.push(toEntry(e));
     return entries.sort(compareEntries);
   }
 
@@ -290,7 +346,13 @@ export class TableLedger implements Ledger {
     await this.ensureTable();
     const partitionKey = 'dedupe';
     const rowKey = rowKeyOf(key);
-    const entity = { partitionKey, rowKey, key, claimedAt: now.toISOString(), expiresAt: new Date(now.getTime() + ttlMs).toISOString() };
+    const entity = {
+      partitionKey,
+      rowKey,
+      key,
+      claimedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
+    };
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       const existing = await this.read(partitionKey, rowKey, (p) => claimEntitySchema.parse(p));
       try {
@@ -330,9 +392,18 @@ export class TableLedger implements Ledger {
    * Applies `update` to a sweep's summary row with optimistic concurrency. `update` may run more than
    * once (after a 412 it is re-applied to the fresh row), so it must derive the row from `current` only.
    */
-  async updateSweepSummary(sweepId: string, update: (current: SweepSummary | undefined) => SweepSummary): Promise<SweepSummary> {
+  async updateSweepSummary(
+    sweepId: string,
+    update: (current: SweepSummary | undefined) => SweepSummary,
+  ): Promise<SweepSummary> {
     await this.ensureTable();
-    const { after } = await this.modify('sweep', rowKeyOf(sweepId), toSummary, (s) => ({ ...s }), (current) => ({ ...update(current), sweepId }));
+    const { after } = await this.modify(
+      'sweep',
+      rowKeyOf(sweepId),
+      toSummary,
+      (s) => ({ ...s }),
+      (current) => ({ ...update(current), sweepId }),
+    );
     if (!after) throw new Error(`sweep summary ${sweepId} was not written`);
     return after;
   }
@@ -350,15 +421,25 @@ export class TableLedger implements Ledger {
     const json = JSON.stringify(message === undefined ? null : message);
     const parts: Record<string, string> = {};
     let count = 0;
-    for (let i = 0; i === 0 || i < json.length; i += PROPERTY_CHUNK) parts[`message${count++}`] = json.slice(i, i + PROPERTY_CHUNK);
-    await this.client.createEntity({ partitionKey: 'poison', rowKey: `${at}_${randomUUID()}`, queue, at, parts: count, ...parts });
+    for (let i = 0; i === 0 || i < json.length; i += PROPERTY_CHUNK)
+      parts[`message${count++}`] = json.slice(i, i + PROPERTY_CHUNK);
+    await this.client.createEntity({
+      partitionKey: 'poison',
+      rowKey: `${at}_${randomUUID()}`,
+      queue,
+      at,
+      parts: count,
+      ...parts,
+    });
   }
 
   /** Lists the recorded poison messages, oldest first. */
   async listPoisonMessages(): Promise<{ queue: string; message: unknown; at: string }[]> {
     await this.ensureTable();
     const out: { queue: string; message: unknown; at: string }[] = [];
-    for await (const e of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${'poison'}` } })) {
+    for await (const e of this.client.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: odata`PartitionKey eq ${'poison'}` },
+    })) {
       const p = poisonEntitySchema.parse(e);
       let json = '';
       for (let i = 0; i < p.parts; i++) json += z.string().parse(e[`message${i}`]);
@@ -368,7 +449,11 @@ export class TableLedger implements Ledger {
   }
 
   /** Point-reads an entity; undefined when it does not exist. */
-  private async read<T>(partitionKey: string, rowKey: string, parse: (props: Record<string, unknown>) => T): Promise<Stored<T> | undefined> {
+  private async read<T>(
+    partitionKey: string,
+    rowKey: string,
+    parse: (props: Record<string, unknown>) => T,
+  ): Promise<Stored<T> | undefined> {
     try {
       const e = await this.client.getEntity<Record<string, unknown>>(partitionKey, rowKey);
       return { value: parse(e), etag: e.etag };
@@ -414,7 +499,8 @@ export class TableLedger implements Ledger {
 function checkPartitionKey(ruleId: string): void {
   if (RESERVED_PARTITIONS.has(ruleId)) throw new Error(`rule id '${ruleId}' is reserved by the ledger's table layout`);
   // eslint-disable-next-line no-control-regex -- control characters are what the Table service rejects
-  if (!ruleId || /[/\\#?\u0000-\u001f\u007f-\u009f]/.test(ruleId)) throw new Error(`rule id '${ruleId}' is not a valid PartitionKey`);
+  if (!ruleId || /[/\\#?\u0000-\u001f\u007f-\u009f]/.test(ruleId))
+    throw new Error(`rule id '${ruleId}' is not a valid PartitionKey`);
 }
 
 /** Settings that pick the ledger: a connection string, an identity-based account, or neither (memory). */
@@ -435,9 +521,12 @@ export interface LedgerSettings {
 export function ledgerFromSettings(settings: LedgerSettings): Ledger {
   const common = {
     ...(settings.tableName ? { tableName: settings.tableName } : {}),
-    ...(settings.allowInsecureConnection !== undefined ? { allowInsecureConnection: settings.allowInsecureConnection } : {}),
+    ...(settings.allowInsecureConnection !== undefined
+      ? { allowInsecureConnection: settings.allowInsecureConnection }
+      : {}),
   };
-  if (settings.connectionString?.trim()) return new TableLedger({ connectionString: settings.connectionString.trim(), ...common });
+  if (settings.connectionString?.trim())
+    return new TableLedger({ connectionString: settings.connectionString.trim(), ...common });
   if (settings.accountName?.trim()) {
     return new TableLedger({
       accountName: settings.accountName.trim(),

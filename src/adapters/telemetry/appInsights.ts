@@ -34,7 +34,17 @@ export interface TelemetryOptions {
 }
 
 /** The counts of a sweep summary, reported as dimensions and measurements of `SweepCompleted`. */
-const SUMMARY_COUNTS = ['shards', 'shardsCompleted', 'resources', 'findings', 'open', 'exempt', 'actions', 'resolved', 'warnings'] as const;
+const SUMMARY_COUNTS = [
+  'shards',
+  'shardsCompleted',
+  'resources',
+  'findings',
+  'open',
+  'exempt',
+  'actions',
+  'resolved',
+  'warnings',
+] as const;
 
 /** A sink that drops everything: telemetry is off. */
 export const noopTelemetry: TelemetrySink = {
@@ -115,7 +125,10 @@ export function createTelemetry(options: TelemetryOptions = {}): TelemetrySink {
   const connectionString = options.connectionString?.trim();
   if (!connectionString) return noopTelemetry;
   const client = sharedClient({ ...options, connectionString });
-  const dims = (d: { sweepId: string; trigger: Trigger }): Record<string, string> => ({ sweepId: d.sweepId, trigger: d.trigger });
+  const dims = (d: { sweepId: string; trigger: Trigger }): Record<string, string> => ({
+    sweepId: d.sweepId,
+    trigger: d.trigger,
+  });
 
   return {
     findingChanged(change: FindingChange, d): void {
@@ -150,7 +163,11 @@ export function createTelemetry(options: TelemetryOptions = {}): TelemetrySink {
         },
         measurements: { durationMs },
       });
-      client.trackMetric({ name: 'warden.remediation.duration', value: durationMs, properties: { kind: action.kind, status: result.status } });
+      client.trackMetric({
+        name: 'warden.remediation.duration',
+        value: durationMs,
+        properties: { kind: action.kind, status: result.status },
+      });
     },
 
     sweepCompleted(summary: SweepSummary, openByRule: Record<string, number>): void {

@@ -22,7 +22,8 @@ export function primaryPaths(vm: VirtualMachine, paths: EgressPath[]): EgressPat
   if (paths.length === 0) return paths;
   const primaryNicId = vm.primaryNetworkInterfaceId ?? vm.networkInterfaceIds[0];
   const onNic = paths.filter((p) => sameId(p.nic.id, primaryNicId));
-  const nicPaths = onNic.length > 0 ? onNic : paths.filter((p) => idKey(p.nic.id) === idKey((paths[0] as EgressPath).nic.id));
+  const nicPaths =
+    onNic.length > 0 ? onNic : paths.filter((p) => idKey(p.nic.id) === idKey((paths[0] as EgressPath).nic.id));
   const primary = nicPaths.filter((p) => p.ipConfiguration.primary === true);
   return primary.length > 0 ? primary : nicPaths;
 }
@@ -45,11 +46,12 @@ export const nsgBlocksBackupEgress: VmRule = {
   id: 'nsg-blocks-backup-egress',
   severity: 'high',
   subject: 'virtualMachine',
-  description: 'No NSG rule blocks the backup extension\'s outbound traffic to Storage in the VM\'s region.',
+  description: "No NSG rule blocks the backup extension's outbound traffic to Storage in the VM's region.",
   remediation: 'add-nsg-rule',
   evaluate: (vm, { inventory, config, warn }) => {
     const { paths, missing } = inventory.egressPaths(vm);
-    for (const ref of missing) warn(`VM '${vm.id}': '${ref}' is not in the inventory; its NSG path is evaluated without it`);
+    for (const ref of missing)
+      warn(`VM '${vm.id}': '${ref}' is not in the inventory; its NSG path is evaluated without it`);
     const ports = requiredBackupPorts(vm, config);
     const blocking: BlockingRule[] = [];
     const seen = new Set<string>();

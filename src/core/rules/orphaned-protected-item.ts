@@ -6,7 +6,7 @@ export const orphanedProtectedItem: ProtectedItemRule = {
   id: 'orphaned-protected-item',
   severity: 'low',
   subject: 'protectedItem',
-  description: 'The protected item\'s source VM exists.',
+  description: "The protected item's source VM exists.",
   evaluate: (item, { inventory }) => {
     const sub = subscriptionOf(item.sourceResourceId);
     if (!sub || !inventory.subscriptions.has(sub) || inventory.vm(item.sourceResourceId)) return pass();

@@ -13,7 +13,7 @@ export const vaultRegionMismatch: VmRule = {
   id: 'vault-region-mismatch',
   severity: 'high',
   subject: 'virtualMachine',
-  description: 'The VM\'s vault is in the VM\'s own region.',
+  description: "The VM's vault is in the VM's own region.",
   remediation: 'enable-protection',
   evaluate: (vm, { inventory, config }) => {
     const items = inventory.protectionOf(vm.id);
@@ -24,7 +24,13 @@ export const vaultRegionMismatch: VmRule = {
       if (vault && !sameLocation(vault.location, vm.location)) {
         out.push({
           message: `VM '${vm.name}' (${vm.location}) is protected by vault '${vault.name}' in ${vault.location}`,
-          details: { case: 'protected-in-other-region', vaultId: vault.id, vaultLocation, vmLocation: vm.location, remediable: false },
+          details: {
+            case: 'protected-in-other-region',
+            vaultId: vault.id,
+            vaultLocation,
+            vmLocation: vm.location,
+            remediable: false,
+          },
         });
       }
     }
@@ -37,7 +43,13 @@ export const vaultRegionMismatch: VmRule = {
       const vault = elsewhere[0];
       out.push({
         message: `VM '${vm.name}' (${vm.location}) designates vault '${designated}', which is in ${vault?.location}`,
-        details: { case: 'designated-vault-in-other-region', vaultId: vault?.id, vaultLocation: vault?.location, vmLocation: vm.location, remediable: true },
+        details: {
+          case: 'designated-vault-in-other-region',
+          vaultId: vault?.id,
+          vaultLocation: vault?.location,
+          vmLocation: vm.location,
+          remediable: true,
+        },
       });
     }
     return out;

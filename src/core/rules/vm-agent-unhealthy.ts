@@ -27,10 +27,18 @@ export const vmAgentUnhealthy: VmRule = {
     if (power && power !== 'powerstate/running') return pass();
     if (vm.vmAgent === null) return fail(`VM '${vm.name}' reports no VM agent`, { reason: 'absent' });
     if (vm.vmAgent.status?.toLowerCase() !== 'ready') {
-      return fail(`VM '${vm.name}' agent is '${vm.vmAgent.status ?? 'unknown'}'`, { reason: 'not-ready', status: vm.vmAgent.status ?? null, vmAgentVersion: vm.vmAgent.vmAgentVersion ?? null });
+      return fail(`VM '${vm.name}' agent is '${vm.vmAgent.status ?? 'unknown'}'`, {
+        reason: 'not-ready',
+        status: vm.vmAgent.status ?? null,
+        vmAgentVersion: vm.vmAgent.vmAgentVersion ?? null,
+      });
     }
     const version = vm.vmAgent.vmAgentVersion;
-    if (vm.osType?.toLowerCase() === 'windows' && version && compareVersions(version, config.minWindowsAgentVersion) < 0) {
+    if (
+      vm.osType?.toLowerCase() === 'windows' &&
+      version &&
+      compareVersions(version, config.minWindowsAgentVersion) < 0
+    ) {
       return fail(`VM '${vm.name}' agent ${version} is older than ${config.minWindowsAgentVersion}`, {
         reason: 'outdated',
         vmAgentVersion: version,

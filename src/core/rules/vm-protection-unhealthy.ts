@@ -1,18 +1,25 @@
 import { fail, pass, type VmRule } from './types';
 
 /** Protection states in which the VM is registered but no longer gets new recovery points. */
-export const UNHEALTHY_PROTECTION_STATES = ['ProtectionStopped', 'ProtectionError', 'ConfiguringProtectionFailed', 'SoftDeleted'];
+export const UNHEALTHY_PROTECTION_STATES = [
+  'ProtectionStopped',
+  'ProtectionError',
+  'ConfiguringProtectionFailed',
+  'SoftDeleted',
+];
 
 /** A VM's protected item is in a healthy state. Report only: resuming protection is an operator's call. */
 export const vmProtectionUnhealthy: VmRule = {
   id: 'vm-protection-unhealthy',
   severity: 'medium',
   subject: 'virtualMachine',
-  description: 'The VM\'s protected item is not stopped, failed or soft-deleted.',
+  description: "The VM's protected item is not stopped, failed or soft-deleted.",
   evaluate: (vm, { inventory }) => {
     const unhealthy = inventory
       .protectionOf(vm.id)
-      .filter((item) => UNHEALTHY_PROTECTION_STATES.some((s) => s.toLowerCase() === item.protectionState?.toLowerCase()));
+      .filter((item) =>
+        UNHEALTHY_PROTECTION_STATES.some((s) => s.toLowerCase() === item.protectionState?.toLowerCase()),
+      );
     if (unhealthy.length === 0) return pass();
     return fail(`VM '${vm.name}' protection is ${unhealthy.map((i) => i.protectionState).join(', ')}`, {
       protectedItems: unhealthy.map((i) => ({ id: i.id, vaultId: i.vaultId, protectionState: i.protectionState })),

@@ -10,5 +10,8 @@ export const vmUnprotected: VmRule = {
   evaluate: (vm, { inventory }) =>
     inventory.protectionOf(vm.id).length > 0
       ? pass()
-      : fail(`VM '${vm.name}' has no protected item in any vault`, { location: vm.location, subscriptionId: vm.subscriptionId }),
+      : fail(`VM '${vm.name}' has no protected item in any vault`, {
+          location: vm.location,
+          subscriptionId: vm.subscriptionId,
+        }),
 };

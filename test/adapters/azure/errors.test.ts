@@ -17,13 +17,23 @@ function restError(statusCode: number, body?: unknown, headers: Record<string, s
     statusCode,
     ...(parsed?.code ? { code: parsed.code } : {}),
     request,
-    response: { status: statusCode, headers: createHttpHeaders(headers), request, ...(bodyAsText ? { bodyAsText } : {}) },
+    response: {
+      status: statusCode,
+      headers: createHttpHeaders(headers),
+      request,
+      ...(bodyAsText ? { bodyAsText } : {}),
+    },
   });
 }
 
 /** A RestError as a modular (TypeSpec) SDK throws it: the body only in `details`, unknown fields in additionalProperties. */
-function modularRestError(statusCode: number, body: { error: { code: string; message: string; details?: Record<string, unknown>[] } }): RestError {
-  const request = createPipelineRequest({ url: 'https://management.azure.com/providers/Microsoft.ResourceGraph/resources' });
+function modularRestError(
+  statusCode: number,
+  body: { error: { code: string; message: string; details?: Record<string, unknown>[] } },
+): RestError {
+  const request = createPipelineRequest({
+    url: 'https://management.azure.com/providers/Microsoft.ResourceGraph/resources',
+  });
   const e = new RestError(body.error.message, {
     statusCode,
     code: body.error.code,
@@ -45,7 +55,11 @@ const invalidQueryBody = {
     code: 'BadRequest',
     message: 'Please provide below info when asking for support: timestamp = 2024-01-01T00:00:00Z, correlationId = x.',
     details: [
-      { code: 'InvalidQuery', message: 'Query is invalid. Please refer to the documentation for the Azure Resource Graph service and fix the error before retrying.' },
+      {
+        code: 'InvalidQuery',
+        message:
+          'Query is invalid. Please refer to the documentation for the Azure Resource Graph service and fix the error before retrying.',
+      },
       { code: 'ParserFailure', message: 'ParserFailure', line: 1, characterPositionInLine: 22, token: '|' },
     ],
   },
@@ -53,7 +67,13 @@ const invalidQueryBody = {
 
 describe('toAzureErrorInfo', () => {
   it('reads code and message from the ARM error body of a classic RestError', () => {
-    const e = restError(403, { error: { code: 'AuthorizationFailed', message: "The client 'x' does not have authorization to perform action 'Microsoft.Network/networkSecurityGroups/securityRules/write'." } });
+    const e = restError(403, {
+      error: {
+        code: 'AuthorizationFailed',
+        message:
+          "The client 'x' does not have authorization to perform action 'Microsoft.Network/networkSecurityGroups/securityRules/write'.",
+      },
+    });
     expect(toAzureErrorInfo(e)).toEqual({
       code: 'AuthorizationFailed',
       message: expect.stringContaining('does not have authorization'),
@@ -72,7 +92,13 @@ describe('toAzureErrorInfo', () => {
   });
 
   it('keeps a specific outer code even when there are details', () => {
-    const e = restError(409, { error: { code: 'AnotherOperationInProgress', message: 'Another operation on this or dependent resource is in progress.', details: [{ code: 'Inner', message: 'x' }] } });
+    const e = restError(409, {
+      error: {
+        code: 'AnotherOperationInProgress',
+        message: 'Another operation on this or dependent resource is in progress.',
+        details: [{ code: 'Inner', message: 'x' }],
+      },
+    });
     expect(toAzureErrorInfo(e).code).toBe('AnotherOperationInProgress');
   });
 
@@ -80,21 +106,27 @@ describe('toAzureErrorInfo', () => {
     expect(toAzureErrorInfo(restError(403))).toMatchObject({ code: 'AuthorizationFailed', statusCode: 403 });
   });
 
-  it('extracts the code of a failed long-running operation from core-lro\'s message', () => {
+  it("extracts the code of a failed long-running operation from core-lro's message", () => {
     const e = new Error('The long-running operation has failed. InternalServerError. An internal error occurred.');
     expect(toAzureErrorInfo(e)).toEqual({ code: 'InternalServerError', message: 'An internal error occurred.' });
   });
 
   it('maps a plain Error, a socket error, a string and anything else', () => {
     expect(toAzureErrorInfo(new TypeError('boom'))).toEqual({ code: 'TypeError', message: 'boom' });
-    expect(toAzureErrorInfo(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toEqual({ code: 'ECONNRESET', message: 'reset' });
+    expect(toAzureErrorInfo(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toEqual({
+      code: 'ECONNRESET',
+      message: 'reset',
+    });
     expect(toAzureErrorInfo('text')).toEqual({ code: 'UnexpectedError', message: 'text' });
     expect(toAzureErrorInfo({ a: 1 })).toEqual({ code: 'UnexpectedError', message: '{"a":1}' });
     expect(toAzureErrorInfo(undefined)).toEqual({ code: 'UnexpectedError', message: 'undefined' });
   });
 
   it('passes an AzureOperationError through', () => {
-    expect(toAzureErrorInfo(new AzureOperationError('ProtectableItemNotFound', 'not found'))).toEqual({ code: 'ProtectableItemNotFound', message: 'not found' });
+    expect(toAzureErrorInfo(new AzureOperationError('ProtectableItemNotFound', 'not found'))).toEqual({
+      code: 'ProtectableItemNotFound',
+      message: 'not found',
+    });
   });
 });
 
@@ -110,13 +142,23 @@ describe('isRetryable', () => {
   it('never retries an invalid query, whatever the status', () => {
     expect(isRetryable(restError(400, invalidQueryBody))).toBe(false);
     expect(isRetryable(modularRestError(400, invalidQueryBody))).toBe(false);
-    expect(isRetryable(restError(400, { error: { code: 'BadRequest', message: 'x', details: [{ code: 'InvalidQueryLanguage', message: 'y' }] } }))).toBe(false);
+    expect(
+      isRetryable(
+        restError(400, {
+          error: { code: 'BadRequest', message: 'x', details: [{ code: 'InvalidQueryLanguage', message: 'y' }] },
+        }),
+      ),
+    ).toBe(false);
   });
 
   it('retries "another operation in progress" codes even on 400', () => {
     expect(isRetryable(restError(400, { error: { code: 'AnotherOperationInProgress', message: 'm' } }))).toBe(true);
-    expect(isRetryable(restError(429, { error: { code: 'RetryableErrorDueToAnotherOperation', message: 'm' } }))).toBe(true);
-    expect(isRetryable(new Error('The long-running operation has failed. AnotherOperationInProgress. busy'))).toBe(true);
+    expect(isRetryable(restError(429, { error: { code: 'RetryableErrorDueToAnotherOperation', message: 'm' } }))).toBe(
+      true,
+    );
+    expect(isRetryable(new Error('The long-running operation has failed. AnotherOperationInProgress. busy'))).toBe(
+      true,
+    );
   });
 
   it('retries socket errors but not other plain errors', () => {
@@ -128,9 +170,19 @@ describe('isRetryable', () => {
 
 describe('isInProgressError', () => {
   it('recognises the codes and the wording of a concurrent operation', () => {
-    expect(isInProgressError(restError(409, { error: { code: 'AnotherOperationInProgress', message: 'm' } }))).toBe(true);
-    expect(isInProgressError(restError(400, { error: { code: 'UserError', message: 'Another operation is in progress on this item.' } }))).toBe(true);
-    expect(isInProgressError(restError(400, { error: { code: 'BMSUserErrorInvalidPolicyInput', message: 'Invalid policy.' } }))).toBe(false);
+    expect(isInProgressError(restError(409, { error: { code: 'AnotherOperationInProgress', message: 'm' } }))).toBe(
+      true,
+    );
+    expect(
+      isInProgressError(
+        restError(400, { error: { code: 'UserError', message: 'Another operation is in progress on this item.' } }),
+      ),
+    ).toBe(true);
+    expect(
+      isInProgressError(
+        restError(400, { error: { code: 'BMSUserErrorInvalidPolicyInput', message: 'Invalid policy.' } }),
+      ),
+    ).toBe(false);
   });
 });
 
@@ -149,7 +201,11 @@ describe('isRetryable for conflicts no wait fixes', () => {
   it('does not retry a 409 InvalidResourceGroupLocation', () => {
     const request = createPipelineRequest({ url: 'https://management.azure.com/x' });
     const body = JSON.stringify({ error: { code: 'InvalidResourceGroupLocation', message: 'exists in westus' } });
-    const e = new RestError('x', { statusCode: 409, request, response: { status: 409, headers: createHttpHeaders({}), request, bodyAsText: body } });
+    const e = new RestError('x', {
+      statusCode: 409,
+      request,
+      response: { status: 409, headers: createHttpHeaders({}), request, bodyAsText: body },
+    });
     expect(isRetryable(e)).toBe(false);
   });
 });

@@ -21,14 +21,28 @@ function rid(sub: string, rg: string, provider: string, ...pairs: string[]): str
   return `/subscriptions/${sub}/resourceGroups/${rg}/providers/${provider}/${pairs.join('/')}`;
 }
 
-export const vmIdOf = (sub: string, rg: string, name: string): string => rid(sub, rg, 'Microsoft.Compute', 'virtualMachines', name);
-export const nicIdOf = (sub: string, rg: string, name: string): string => rid(sub, rg, 'Microsoft.Network', 'networkInterfaces', name);
-export const nsgIdOf = (sub: string, rg: string, name: string): string => rid(sub, rg, 'Microsoft.Network', 'networkSecurityGroups', name);
-export const vnetIdOf = (sub: string, rg: string, name: string): string => rid(sub, rg, 'Microsoft.Network', 'virtualNetworks', name);
-export const vaultIdOf = (sub: string, rg: string, name: string): string => rid(sub, rg, 'Microsoft.RecoveryServices', 'vaults', name);
+export const vmIdOf = (sub: string, rg: string, name: string): string =>
+  rid(sub, rg, 'Microsoft.Compute', 'virtualMachines', name);
+export const nicIdOf = (sub: string, rg: string, name: string): string =>
+  rid(sub, rg, 'Microsoft.Network', 'networkInterfaces', name);
+export const nsgIdOf = (sub: string, rg: string, name: string): string =>
+  rid(sub, rg, 'Microsoft.Network', 'networkSecurityGroups', name);
+export const vnetIdOf = (sub: string, rg: string, name: string): string =>
+  rid(sub, rg, 'Microsoft.Network', 'virtualNetworks', name);
+export const vaultIdOf = (sub: string, rg: string, name: string): string =>
+  rid(sub, rg, 'Microsoft.RecoveryServices', 'vaults', name);
 
 /** A VM row: managed OS disk, one NIC, running. */
-export function vmRow(opts: { sub: string; rg: string; name: string; location?: string; nicId?: string; index?: number; power?: string; os?: 'Linux' | 'Windows' }): Row {
+export function vmRow(opts: {
+  sub: string;
+  rg: string;
+  name: string;
+  location?: string;
+  nicId?: string;
+  index?: number;
+  power?: string;
+  os?: 'Linux' | 'Windows';
+}): Row {
   const nicId = opts.nicId ?? nicIdOf(opts.sub, opts.rg, `${opts.name}-nic`);
   const row = rows.vmRow(opts.sub, opts.rg, opts.name, opts.location ?? 'eastus', nicId, {
     tags: { env: 'prod' },
@@ -40,14 +54,31 @@ export function vmRow(opts: { sub: string; rg: string; name: string; location?: 
 }
 
 /** A NIC row with one ipconfig in a subnet, optionally with its own NSG. */
-export function nicRow(opts: { sub: string; rg: string; name: string; location?: string; subnetId: string; vmId?: string; ip?: string; nsgId?: string }): Row {
+export function nicRow(opts: {
+  sub: string;
+  rg: string;
+  name: string;
+  location?: string;
+  subnetId: string;
+  vmId?: string;
+  ip?: string;
+  nsgId?: string;
+}): Row {
   return rows.nicRow(opts.sub, opts.rg, opts.name, opts.location ?? 'eastus', opts.ip ?? '10.0.1.4', opts.subnetId, {
     ...(opts.vmId ? { vmId: opts.vmId } : {}),
     ...(opts.nsgId ? { nsgId: opts.nsgId } : {}),
   });
 }
 
-type RuleOpts = { name: string; priority: number; direction?: 'Inbound' | 'Outbound'; access: 'Allow' | 'Deny'; protocol?: string; destination?: string; ports?: string[] };
+type RuleOpts = {
+  name: string;
+  priority: number;
+  direction?: 'Inbound' | 'Outbound';
+  access: 'Allow' | 'Deny';
+  protocol?: string;
+  destination?: string;
+  ports?: string[];
+};
 
 function ruleSpec(r: RuleOpts): Parameters<typeof rows.securityRule>[1] {
   const { ports = ['*'], ...rest } = r;
@@ -60,14 +91,33 @@ export function securityRule(nsgId: string, r: RuleOpts): Row {
 }
 
 /** An NSG row with the default rules. */
-export function nsgRow(opts: { sub: string; rg: string; name: string; location?: string; rules: RuleOpts[]; subnets?: string[] }): Row {
-  return rows.nsgRow(opts.sub, opts.rg, opts.name, opts.location ?? 'eastus', opts.rules.map(ruleSpec), { ...(opts.subnets ? { subnets: opts.subnets } : {}) });
+export function nsgRow(opts: {
+  sub: string;
+  rg: string;
+  name: string;
+  location?: string;
+  rules: RuleOpts[];
+  subnets?: string[];
+}): Row {
+  return rows.nsgRow(opts.sub, opts.rg, opts.name, opts.location ?? 'eastus', opts.rules.map(ruleSpec), {
+    ...(opts.subnets ? { subnets: opts.subnets } : {}),
+  });
 }
 
 /** A VNet with one subnet, optionally behind an NSG. */
-export function vnetRow(opts: { sub: string; rg: string; name: string; location?: string; subnet: string; cidr?: string; nsgId?: string }): Row {
+export function vnetRow(opts: {
+  sub: string;
+  rg: string;
+  name: string;
+  location?: string;
+  subnet: string;
+  cidr?: string;
+  nsgId?: string;
+}): Row {
   const cidr = opts.cidr ?? '10.0.1.0/24';
-  return rows.vnetRow(opts.sub, opts.rg, opts.name, opts.location ?? 'eastus', '10.0.0.0/16', [{ name: opts.subnet, cidr, ...(opts.nsgId ? { nsgId: opts.nsgId } : {}) }]);
+  return rows.vnetRow(opts.sub, opts.rg, opts.name, opts.location ?? 'eastus', '10.0.0.0/16', [
+    { name: opts.subnet, cidr, ...(opts.nsgId ? { nsgId: opts.nsgId } : {}) },
+  ]);
 }
 
 /** A Recovery Services vault row. */
@@ -76,14 +126,28 @@ export function vaultRow(opts: { sub: string; rg: string; name: string; location
 }
 
 /** A small estate: VMs in a subnet behind an NSG that denies all outbound at 1000, and their NICs. */
-export function networkedVms(opts: { sub: string; vmNames: string[]; location?: string; rg?: string; net?: string; withVault?: { rg: string; name: string } }): { rows: Row[]; nsgId: string; vmIds: string[]; vaultId?: string } {
+export function networkedVms(opts: {
+  sub: string;
+  vmNames: string[];
+  location?: string;
+  rg?: string;
+  net?: string;
+  withVault?: { rg: string; name: string };
+}): { rows: Row[]; nsgId: string; vmIds: string[]; vaultId?: string } {
   const location = opts.location ?? 'eastus';
   const rg = opts.rg ?? 'RG-App';
   const net = opts.net ?? 'app';
   const nsgId = nsgIdOf(opts.sub, 'rg-net', `nsg-${net}`);
   const subnetId = `${vnetIdOf(opts.sub, 'rg-net', `vnet-${net}`)}/subnets/snet-${net}`;
   const out: Row[] = [
-    nsgRow({ sub: opts.sub, rg: 'rg-net', name: `nsg-${net}`, location, subnets: [subnetId], rules: [{ name: 'Deny_All_Outbound', priority: 1000, access: 'Deny' }] }),
+    nsgRow({
+      sub: opts.sub,
+      rg: 'rg-net',
+      name: `nsg-${net}`,
+      location,
+      subnets: [subnetId],
+      rules: [{ name: 'Deny_All_Outbound', priority: 1000, access: 'Deny' }],
+    }),
     vnetRow({ sub: opts.sub, rg: 'rg-net', name: `vnet-${net}`, location, subnet: `snet-${net}`, nsgId }),
   ];
   const vmIds: string[] = [];
@@ -105,11 +169,29 @@ export function networkedVms(opts: { sub: string; vmNames: string[]; location?: 
 export function manyVms(n: number, subscriptions: readonly string[] = [SUB_A]): Row[] {
   return Array.from({ length: n }, (_, i) => {
     const sub = subscriptions[i % subscriptions.length] ?? SUB_A;
-    return vmRow({ sub, rg: `rg-fleet-${i % 7}`, name: `vm-${String(i).padStart(5, '0')}`, index: i, location: i % 3 === 0 ? 'westeurope' : 'eastus' });
+    return vmRow({
+      sub,
+      rg: `rg-fleet-${i % 7}`,
+      name: `vm-${String(i).padStart(5, '0')}`,
+      index: i,
+      location: i % 3 === 0 ? 'westeurope' : 'eastus',
+    });
   });
 }
 
 /** An Azure IaaS VM protected item row (RecoveryServicesResources), as Resource Graph returns it. */
-export function protectedItemRow(opts: { vaultId: string; vmId: string; location?: string; policy?: string; state?: string }): Row {
-  return rows.protectedItemRow(opts.vaultId, opts.vmId, opts.location ?? 'eastus', opts.state ?? 'ProtectionConfigured', opts.policy ?? 'DefaultPolicy');
+export function protectedItemRow(opts: {
+  vaultId: string;
+  vmId: string;
+  location?: string;
+  policy?: string;
+  state?: string;
+}): Row {
+  return rows.protectedItemRow(
+    opts.vaultId,
+    opts.vmId,
+    opts.location ?? 'eastus',
+    opts.state ?? 'ProtectionConfigured',
+    opts.policy ?? 'DefaultPolicy',
+  );
 }

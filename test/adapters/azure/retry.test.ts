@@ -121,14 +121,21 @@ describe('withRetry', () => {
   });
 
   it('never retries a 400 validation error or a 403', async () => {
-    for (const e of [httpError(400, 'InvalidQuery'), httpError(403, 'AuthorizationFailed'), httpError(404, 'ResourceNotFound')]) {
+    for (const e of [
+      httpError(400, 'InvalidQuery'),
+      httpError(403, 'AuthorizationFailed'),
+      httpError(404, 'ResourceNotFound'),
+    ]) {
       const { sleep, waits } = fakeSleep();
       let calls = 0;
       await expect(
-        withRetry(async () => {
-          calls++;
-          throw e;
-        }, { sleep }),
+        withRetry(
+          async () => {
+            calls++;
+            throw e;
+          },
+          { sleep },
+        ),
       ).rejects.toBe(e);
       expect(calls).toBe(1);
       expect(waits).toEqual([]);
@@ -139,10 +146,13 @@ describe('withRetry', () => {
     const { sleep } = fakeSleep();
     let calls = 0;
     await expect(
-      withRetry(async () => {
-        calls++;
-        throw httpError(503, 'ServiceUnavailable');
-      }, { sleep, maxAttempts: 3 }),
+      withRetry(
+        async () => {
+          calls++;
+          throw httpError(503, 'ServiceUnavailable');
+        },
+        { sleep, maxAttempts: 3 },
+      ),
     ).rejects.toMatchObject({ statusCode: 503 });
     expect(calls).toBe(3);
   });
@@ -151,10 +161,13 @@ describe('withRetry', () => {
     const { sleep, waits } = fakeSleep();
     let calls = 0;
     await expect(
-      withRetry(async () => {
-        calls++;
-        throw httpError(429, 'TooManyRequests', { 'retry-after': '3600' });
-      }, { sleep, maxRetryAfterMs: 30_000 }),
+      withRetry(
+        async () => {
+          calls++;
+          throw httpError(429, 'TooManyRequests', { 'retry-after': '3600' });
+        },
+        { sleep, maxRetryAfterMs: 30_000 },
+      ),
     ).rejects.toMatchObject({ statusCode: 429 });
     expect(calls).toBe(1);
     expect(waits).toEqual([]);
@@ -163,9 +176,12 @@ describe('withRetry', () => {
   it('keeps the total wait within maxTotalDelayMs', async () => {
     const { sleep, waits } = fakeSleep();
     await expect(
-      withRetry(async () => {
-        throw httpError(429, 'TooManyRequests', { 'retry-after': '4' });
-      }, { sleep, maxAttempts: 10, maxTotalDelayMs: 10_000, now: () => NOW }),
+      withRetry(
+        async () => {
+          throw httpError(429, 'TooManyRequests', { 'retry-after': '4' });
+        },
+        { sleep, maxAttempts: 10, maxTotalDelayMs: 10_000, now: () => NOW },
+      ),
     ).rejects.toMatchObject({ statusCode: 429 });
     expect(waits).toEqual([4000, 4000]);
   });
@@ -188,14 +204,22 @@ describe('withRetry', () => {
 describe('boundedRetryStrategy (pipeline layer)', () => {
   const strategy = boundedRetryStrategy({ baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000, random: () => 0 });
   const request = createPipelineRequest({ url: 'https://x' });
-  const response = (status: number, headers: Record<string, string> = {}) => ({ status, headers: createHttpHeaders(headers), request });
+  const response = (status: number, headers: Record<string, string> = {}) => ({
+    status,
+    headers: createHttpHeaders(headers),
+    request,
+  });
 
   it('honours a Retry-After within the cap', () => {
-    expect(strategy.retry({ retryCount: 0, response: response(429, { 'retry-after': '2' }) })).toEqual({ retryAfterInMs: 2000 });
+    expect(strategy.retry({ retryCount: 0, response: response(429, { 'retry-after': '2' }) })).toEqual({
+      retryAfterInMs: 2000,
+    });
   });
 
   it('gives the response back when Retry-After exceeds the cap', () => {
-    expect(strategy.retry({ retryCount: 0, response: response(429, { 'retry-after': '60' }) })).toEqual({ skipStrategy: true });
+    expect(strategy.retry({ retryCount: 0, response: response(429, { 'retry-after': '60' }) })).toEqual({
+      skipStrategy: true,
+    });
   });
 
   it('backs off on 5xx without Retry-After and leaves 4xx alone', () => {
@@ -206,7 +230,11 @@ describe('boundedRetryStrategy (pipeline layer)', () => {
   });
 
   it('backs off on socket errors', () => {
-    expect(strategy.retry({ retryCount: 0, responseError: new RestError('reset', { code: 'ECONNRESET' }) })).toEqual({ retryAfterInMs: 50 });
-    expect(strategy.retry({ retryCount: 0, responseError: new RestError('cert', { code: 'SELF_SIGNED_CERT_IN_CHAIN' }) })).toEqual({ skipStrategy: true });
+    expect(strategy.retry({ retryCount: 0, responseError: new RestError('reset', { code: 'ECONNRESET' }) })).toEqual({
+      retryAfterInMs: 50,
+    });
+    expect(
+      strategy.retry({ retryCount: 0, responseError: new RestError('cert', { code: 'SELF_SIGNED_CERT_IN_CHAIN' }) }),
+    ).toEqual({ skipStrategy: true });
   });
 });

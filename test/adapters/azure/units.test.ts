@@ -16,7 +16,8 @@ import type { Action, SecurityRuleParams } from '../../../src/core/model';
 
 const SUB = '11111111-1111-1111-1111-111111111111';
 const vaultId = `/subscriptions/${SUB}/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/rsv-eastus`;
-const vmId = (n: string) => `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/${n}`;
+const vmId = (n: string) =>
+  `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/${n}`;
 
 const ruleParams: SecurityRuleParams = {
   name: 'AllowAzureBackupStorageOutbound',
@@ -33,11 +34,36 @@ const ruleParams: SecurityRuleParams = {
 
 describe('dependenciesOf', () => {
   const actions: Action[] = [
-    { kind: 'create-vault', target: vaultId, params: { location: 'eastus', storageRedundancy: 'GeoRedundant', resourceGroup: 'rg-backup', name: 'rsv-eastus' }, resolves: [] },
-    { kind: 'enable-protection', target: vmId('vm1'), params: { vaultId: vaultId.toUpperCase(), policyId: `${vaultId}/backupPolicies/DefaultPolicy` }, resolves: [] },
-    { kind: 'trigger-backup', target: vmId('VM1'), params: { vaultId, recoveryPointExpiryTimeInUTC: '2030-01-01T00:00:00Z' }, resolves: [] },
-    { kind: 'enable-protection', target: vmId('vm2'), params: { vaultId: `${vaultId}-other`, policyId: 'p' }, resolves: [] },
-    { kind: 'trigger-backup', target: vmId('vm3'), params: { vaultId, recoveryPointExpiryTimeInUTC: '2030-01-01T00:00:00Z' }, resolves: [] },
+    {
+      kind: 'create-vault',
+      target: vaultId,
+      params: { location: 'eastus', storageRedundancy: 'GeoRedundant', resourceGroup: 'rg-backup', name: 'rsv-eastus' },
+      resolves: [],
+    },
+    {
+      kind: 'enable-protection',
+      target: vmId('vm1'),
+      params: { vaultId: vaultId.toUpperCase(), policyId: `${vaultId}/backupPolicies/DefaultPolicy` },
+      resolves: [],
+    },
+    {
+      kind: 'trigger-backup',
+      target: vmId('VM1'),
+      params: { vaultId, recoveryPointExpiryTimeInUTC: '2030-01-01T00:00:00Z' },
+      resolves: [],
+    },
+    {
+      kind: 'enable-protection',
+      target: vmId('vm2'),
+      params: { vaultId: `${vaultId}-other`, policyId: 'p' },
+      resolves: [],
+    },
+    {
+      kind: 'trigger-backup',
+      target: vmId('vm3'),
+      params: { vaultId, recoveryPointExpiryTimeInUTC: '2030-01-01T00:00:00Z' },
+      resolves: [],
+    },
   ];
 
   it('makes enable-protection wait for the create-vault of its vault (ids compared case-insensitively)', () => {
@@ -74,7 +100,12 @@ describe('sameRuleContent', () => {
 
   it('treats case, order and singular/plural forms as equal', () => {
     expect(sameRuleContent(existing, ruleParams)).toBe(true);
-    expect(sameRuleContent({ ...existing, destinationPortRanges: [], destinationPortRange: '443' }, { ...ruleParams, destinationPortRanges: ['443'] })).toBe(true);
+    expect(
+      sameRuleContent(
+        { ...existing, destinationPortRanges: [], destinationPortRange: '443' },
+        { ...ruleParams, destinationPortRanges: ['443'] },
+      ),
+    ).toBe(true);
   });
 
   it('sees a different priority, port, prefix, access or direction', () => {
@@ -83,7 +114,12 @@ describe('sameRuleContent', () => {
     expect(sameRuleContent({ ...existing, destinationAddressPrefix: 'Storage' }, ruleParams)).toBe(false);
     expect(sameRuleContent({ ...existing, access: 'Deny' }, ruleParams)).toBe(false);
     expect(sameRuleContent({ ...existing, direction: 'Inbound' }, ruleParams)).toBe(false);
-    expect(sameRuleContent({ ...existing, destinationApplicationSecurityGroups: [{ id: '/subscriptions/x/asg' }] }, ruleParams)).toBe(false);
+    expect(
+      sameRuleContent(
+        { ...existing, destinationApplicationSecurityGroups: [{ id: '/subscriptions/x/asg' }] },
+        ruleParams,
+      ),
+    ).toBe(false);
   });
 });
 
@@ -93,13 +129,21 @@ describe('backup names', () => {
       containerName: 'IaasVMContainer;iaasvmcontainerv2;rg-app;vm1',
       protectedItemName: 'VM;iaasvmcontainerv2;rg-app;vm1',
     });
-    expect(protectedItemNamesFor('VM;iaasvmcontainer;iaasvm-rg;iaasvm-1').protectedItemName).toBe('VM;iaasvmcontainer;iaasvm-rg;iaasvm-1');
+    expect(protectedItemNamesFor('VM;iaasvmcontainer;iaasvm-rg;iaasvm-1').protectedItemName).toBe(
+      'VM;iaasvmcontainer;iaasvm-rg;iaasvm-1',
+    );
   });
 
   it('reads the operation id of an Azure-AsyncOperation or Location URL', () => {
-    const base = 'https://management.azure.com/Subscriptions/s/resourceGroups/r/providers/Microsoft.RecoveryServices/vaults/v/backupFabrics/Azure';
+    const base =
+      'https://management.azure.com/Subscriptions/s/resourceGroups/r/providers/Microsoft.RecoveryServices/vaults/v/backupFabrics/Azure';
     expect(operationIdFrom(`${base}/operationResults/abc-1?api-version=2016-12-01`, 'operationResults')).toBe('abc-1');
-    expect(operationIdFrom(`${base}/protectionContainers/IaasVMContainer;x/protectedItems/VM;x/operationsStatus/op-2?api-version=1`, 'operationsStatus')).toBe('op-2');
+    expect(
+      operationIdFrom(
+        `${base}/protectionContainers/IaasVMContainer;x/protectedItems/VM;x/operationsStatus/op-2?api-version=1`,
+        'operationsStatus',
+      ),
+    ).toBe('op-2');
     expect(operationIdFrom(undefined, 'operationResults')).toBeUndefined();
   });
 
@@ -212,10 +256,15 @@ describe('clients and credential', () => {
   });
 
   it('caches subscription-bound clients and replaces the SDK retry policy', () => {
-    const clients = createAzureClients({ credential: new StaticTokenCredential('t'), armEndpoint: 'https://localhost:1/' });
+    const clients = createAzureClients({
+      credential: new StaticTokenCredential('t'),
+      armEndpoint: 'https://localhost:1/',
+    });
     expect(clients.armEndpoint).toBe('https://localhost:1');
     expect(clients.network(SUB)).toBe(clients.network(SUB.toUpperCase()));
-    expect(clients.recoveryServicesBackup(SUB)).not.toBe(clients.recoveryServicesBackup('22222222-2222-2222-2222-222222222222'));
+    expect(clients.recoveryServicesBackup(SUB)).not.toBe(
+      clients.recoveryServicesBackup('22222222-2222-2222-2222-222222222222'),
+    );
     const names = (p: { getOrderedPolicies(): { name: string }[] }) => p.getOrderedPolicies().map((x) => x.name);
     expect(names(clients.network(SUB).pipeline)).not.toContain('defaultRetryPolicy');
     expect(names(clients.network(SUB).pipeline)).toContain('retryPolicy');
@@ -231,6 +280,8 @@ describe('clients and credential', () => {
     expect(t).toMatchObject({ token: 'emu.abc', tokenType: 'Bearer' });
     expect(t?.expiresOnTimestamp).toBeGreaterThan(Date.now());
     expect(() => new StaticTokenCredential('')).toThrow();
-    expect(createCredential({ managedIdentityClientId: '00000000-0000-0000-0000-000000000001' })).not.toBeInstanceOf(StaticTokenCredential);
+    expect(createCredential({ managedIdentityClientId: '00000000-0000-0000-0000-000000000001' })).not.toBeInstanceOf(
+      StaticTokenCredential,
+    );
   });
 });

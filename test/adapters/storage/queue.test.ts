@@ -24,9 +24,16 @@ const job = {
   actions: [
     {
       kind: 'enable-protection',
-      target: '/subscriptions/3c9e1f7a-2b4d-4e6f-8a1c-5d7e9f0a2b4c/resourceGroups/RG-App/providers/Microsoft.Compute/virtualMachines/vm-web-01',
-      params: { vaultId: '/subscriptions/3c9e1f7a-2b4d-4e6f-8a1c-5d7e9f0a2b4c/resourceGroups/rg-backup-warden/providers/Microsoft.RecoveryServices/vaults/rsv-eastus', policyId: 'DefaultPolicy' },
-      resolves: ['vm-unprotected|/subscriptions/3c9e1f7a-2b4d-4e6f-8a1c-5d7e9f0a2b4c/resourcegroups/rg-app/providers/microsoft.compute/virtualmachines/vm-web-01'],
+      target:
+        '/subscriptions/3c9e1f7a-2b4d-4e6f-8a1c-5d7e9f0a2b4c/resourceGroups/RG-App/providers/Microsoft.Compute/virtualMachines/vm-web-01',
+      params: {
+        vaultId:
+          '/subscriptions/3c9e1f7a-2b4d-4e6f-8a1c-5d7e9f0a2b4c/resourceGroups/rg-backup-warden/providers/Microsoft.RecoveryServices/vaults/rsv-eastus',
+        policyId: 'DefaultPolicy',
+      },
+      resolves: [
+        'vm-unprotected|/subscriptions/3c9e1f7a-2b4d-4e6f-8a1c-5d7e9f0a2b4c/resourcegroups/rg-app/providers/microsoft.compute/virtualmachines/vm-web-01',
+      ],
     },
   ],
   enqueuedAt: '2025-03-01T02:00:05.000Z',
@@ -35,11 +42,18 @@ const job = {
 
 describe('StorageQueue', () => {
   it('names the queues the Function App binds to', () => {
-    expect(queueNames).toEqual({ sweepShards: 'sweep-shards', remediationJobs: 'remediation-jobs', remediationJobsPoison: 'remediation-jobs-poison' });
+    expect(queueNames).toEqual({
+      sweepShards: 'sweep-shards',
+      remediationJobs: 'remediation-jobs',
+      remediationJobsPoison: 'remediation-jobs-poison',
+    });
   });
 
   it('creates the queue and sends JSON as base64, which receive decodes', async () => {
-    const queue = new StorageQueue<typeof job>({ connectionString: connectionString(), queueName: queueNames.remediationJobs });
+    const queue = new StorageQueue<typeof job>({
+      connectionString: connectionString(),
+      queueName: queueNames.remediationJobs,
+    });
     await queue.send(job);
 
     // On the wire: base64 of the UTF-8 JSON, as the Functions host's default messageEncoding expects.
@@ -60,7 +74,10 @@ describe('StorageQueue', () => {
   });
 
   it('redelivers a message that was not deleted, with dequeueCount incremented', async () => {
-    const queue = new StorageQueue<{ shard: number }>({ connectionString: connectionString(), queueName: queueNames.sweepShards });
+    const queue = new StorageQueue<{ shard: number }>({
+      connectionString: connectionString(),
+      queueName: queueNames.sweepShards,
+    });
     await queue.send({ shard: 3 });
 
     const [first] = await queue.receive({ visibilityTimeoutSeconds: 1 });
