@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const emulatorSrc = fileURLToPath(new URL('./packages/emulator/src/', import.meta.url));
 
@@ -13,6 +13,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // test/fidelity reads shared/ beside the repository: `npm run test:fidelity` runs it, with its own config.
+    exclude: [...configDefaults.exclude, 'test/fidelity/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -1,35 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '@backup-warden/emulator';
-import {
-  aRule,
-  anNsg,
-  errorCode,
-  raw,
-  recordedNsgs,
-  recordedToRow,
-  sdkOptions,
-  StaticTokenCredential,
-  SUB,
-  TENANT,
-} from './emulatorHelpers';
+import { aRule, anNsg, errorCode, raw, sdkOptions, StaticTokenCredential, SUB, TENANT } from './emulatorHelpers';
 
 const GRAPH = '/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01';
 const NV = 'api-version=2026-01-01';
 
-// Live NSG bodies recorded by Cloud Custodian: "TCP" upper case, access "deny", plural arrays, no association arrays.
-const c7n = recordedNsgs('NetworkSecurityGroupTest.test_cidr_only_match.json').map(recordedToRow);
-const flow = recordedNsgs('NetworkSecurityGroupTest.test_flow_analytics_logging.json').map(recordedToRow);
-const C7N_SUB = 'ea42f556-5106-4743-99b0-c129bfa71a47';
-const devSecOps = flow.find((n) => n['name'] === 'DevSecOpsLab2023-nsg');
-if (!devSecOps) throw new Error('recording changed: DevSecOpsLab2023-nsg missing');
-// The estate may lack defaultSecurityRules; ARM GET still returns them.
-delete (devSecOps['properties'] as Record<string, unknown>)['defaultSecurityRules'];
+// NSG rows with live Azure's quirks (test/fixtures/azure-quirks): "TCP" upper case, access "deny", singular fields
+// beside empty plural arrays, no association arrays; nsg-lab has a NIC but no defaultSecurityRules in its row.
+const quirkRows = (
+  JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'azure-quirks', 'rows.json'), 'utf8')) as {
+    data: Record<string, unknown>[];
+  }
+).data.filter((r) => r['type'] === 'microsoft.network/networksecuritygroups');
+const QUIRK_SUB = '5f1c2b9e-7d4a-4c3e-9b8f-2a6d0e1c4b77';
 
 const vnetId = `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-app`;
 const estate = [
-  ...c7n,
-  devSecOps,
+  ...quirkRows,
   anNsg({
     name: 'nsg-app',
     rules: [aRule('Deny_All_Out', { access: 'Deny', priority: 1000, destinationPortRange: '*', protocol: '*' })],
@@ -68,14 +58,14 @@ describe('network: NSGs and security rules', () => {
     await emu.stop();
   });
 
-  it('serves a recorded quirky NSG unchanged ("TCP", access "deny") and synthesises absent default rules', async () => {
-    const c7nClient = new NetworkManagementClient(new StaticTokenCredential(emu.token), C7N_SUB, sdkOptions(emu));
-    const nsg = await c7nClient.networkSecurityGroups.get('test_networksecuritygroup', 'c7n-nsg');
+  it('serves a quirky NSG unchanged ("TCP", access "deny") and synthesises absent default rules', async () => {
+    const quirkClient = new NetworkManagementClient(new StaticTokenCredential(emu.token), QUIRK_SUB, sdkOptions(emu));
+    const nsg = await quirkClient.networkSecurityGroups.get('rg-legacy-net', 'nsg-legacy');
     const rules = Object.fromEntries((nsg.securityRules ?? []).map((r) => [r.name, r]));
-    expect(rules['test4']?.access).toBe('deny');
-    expect(rules['test5']?.protocol).toBe('TCP');
+    expect(rules['deny-https-from-jump']?.access).toBe('deny');
+    expect(rules['allow-ssh-out']?.protocol).toBe('TCP');
     expect(nsg.defaultSecurityRules).toHaveLength(6);
-    const lab = await c7nClient.networkSecurityGroups.get('Test12rg', 'DevSecOpsLab2023-nsg');
+    const lab = await quirkClient.networkSecurityGroups.get('Rg-Lab', 'nsg-lab');
     expect(lab.defaultSecurityRules?.map((r) => r.name)).toEqual([
       'AllowVnetInBound',
       'AllowAzureLoadBalancerInBound',
