@@ -1,10 +1,11 @@
 /**
  * `warden emulator`: reads estate files, starts the emulator, prints one JSON line with the endpoint,
- * CA path and environment, and runs until SIGINT or SIGTERM.
+ * CA path, environment and fault control URL, and runs until SIGINT or SIGTERM. Faults can be switched while
+ * it runs: `PUT {faultsUrl}` with `{"spec": "..."}` and the printed token (see `setEmulatorFaults`).
  */
 import { readFile } from 'node:fs/promises';
 import process from 'node:process';
-import { startEmulator } from './index';
+import { FAULTS_PATH, startEmulator } from './index';
 import { isRecord } from './util';
 
 /** Arguments of the emulator command. */
@@ -38,7 +39,14 @@ export async function runEmulatorCommand(args: EmulatorCommandArgs, out: NodeJS.
     ...(args.faults !== undefined ? { faults: args.faults } : {}),
     ...(args.seed !== undefined ? { seed: args.seed } : {}),
   });
-  out.write(JSON.stringify({ endpoint: emu.endpoint, caCertPath: emu.caCertPath, env: emu.env }) + '\n');
+  out.write(
+    JSON.stringify({
+      endpoint: emu.endpoint,
+      caCertPath: emu.caCertPath,
+      env: emu.env,
+      faultsUrl: `${emu.endpoint}${FAULTS_PATH}`,
+    }) + '\n',
+  );
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);

@@ -67,6 +67,10 @@ export class Engine {
   readonly lroRetryAfterSeconds: number;
   /** `https://127.0.0.1:PORT`, set once the server listens. */
   endpoint = '';
+  /** The request a route handler is running for (handlers start operations synchronously). */
+  currentRequest: { method: string; path: string } | undefined;
+  /** Resources created under the `index-lag` fault: lower-case id -> until when GET answers 404. */
+  readonly lagging = new Map<string, number>();
   private readonly ids: Prng;
 
   constructor(config: EngineConfig) {
@@ -105,14 +109,16 @@ export class Engine {
     return `W/"${this.newId()}"`;
   }
 
-  /** Starts a long-running operation; whether it fails is drawn from the `lro-fail` fault rate. */
+  /** Starts a long-running operation; whether it fails or sticks is drawn from the `lro-fail`/`lro-stuck` faults. */
   startLro(init: LroStart): Operation {
+    const outcome = init.canFail === false ? 'normal' : this.faults.lroOutcome(this.currentRequest);
     return this.ops.start({
       id: this.newId(),
       kind: init.kind,
       lockId: init.lockId,
       apiVersion: init.apiVersion,
-      willFail: init.canFail === false ? false : this.faults.lroFails(),
+      willFail: outcome === 'fail',
+      stuck: outcome === 'stuck',
       failure: init.failure,
       ...(init.jobId !== undefined ? { jobId: init.jobId } : {}),
       ...(init.onSucceeded ? { onSucceeded: init.onSucceeded } : {}),
@@ -127,6 +133,6 @@ export class Engine {
 
   /** Retry-After header value for long-running operations. */
   retryAfter(): string {
-    return String(this.lroRetryAfterSeconds);
+    return String(this.faults.retryAfterSeconds() ?? this.lroRetryAfterSeconds);
   }
 }

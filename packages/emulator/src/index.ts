@@ -8,7 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { makeTlsIdentity } from './cert';
 import { Engine } from './engine';
-import { parseFaultSpec, type FaultSpec } from './faults';
+import {
+  FAULT_KINDS,
+  formatFaultSpec,
+  parseFaultSpec,
+  type FaultRule,
+  type FaultScope,
+  type FaultSpec,
+} from './faults';
 import { Router } from './router';
 import { backupRoutes } from './routes/backup';
 import { computeRoutes } from './routes/compute';
@@ -16,11 +23,12 @@ import { networkRoutes } from './routes/network';
 import { resourceGraphRoutes } from './routes/resourceGraph';
 import { resourceRoutes } from './routes/resources';
 import { vaultRoutes } from './routes/vaults';
-import { listen, stateDocument } from './server';
+import { applyFaultSpec, FAULTS_PATH, listen, STATE_PATH, stateDocument } from './server';
 import type { ArmLimits } from './throttle';
 
-export { parseFaultSpec, Router };
-export type { FaultSpec, ArmLimits };
+export { FAULT_KINDS, FAULTS_PATH, formatFaultSpec, parseFaultSpec, Router, STATE_PATH };
+export { setEmulatorFaults, type EmulatorAddress } from './control';
+export type { FaultRule, FaultScope, FaultSpec, ArmLimits };
 
 /** How to start the emulator. */
 export interface EmulatorOptions {
@@ -30,7 +38,7 @@ export interface EmulatorOptions {
   port?: number;
   /** Host to bind; default 127.0.0.1. */
   host?: string;
-  /** Fault spec, e.g. `429=0.1,500=0.05,conflict=0.1,lro-fail=0.1,latency=5-50`. */
+  /** Fault spec, e.g. `429=0.1,500=0.05,conflict=0.1,lro-fail=0.1,latency=5-50,reset-after=1x@PUT` (see faults.ts). */
   faults?: string;
   /** PRNG seed for faults and generated ids; default 1. */
   seed?: number;
@@ -59,8 +67,10 @@ export interface EmulatorState {
   /** Every answered ARM request: method, path (with query), status and error code. */
   operations: { method: string; path: string; status: number; code?: string; at: string }[];
   /** Every long-running operation the emulator accepted. */
-  asyncOperations: { id: string; kind: string; status: string; polls: number; resourceId: string }[];
+  asyncOperations: { id: string; kind: string; status: string; polls: number; resourceId: string; stuck?: true }[];
   counters: { requests: number; throttled: number; faultsInjected: number; byStatus: Record<string, number> };
+  /** The active fault spec and the faults injected so far, by kind. */
+  faults: { spec: string; injected: Record<string, number> };
 }
 
 /** A started emulator. */
@@ -79,7 +89,7 @@ export interface RunningEmulator {
   issueToken(scopes?: string[]): string;
   /** Deep copy of the current state. */
   state(): EmulatorState;
-  /** Replaces the fault spec (undefined or '' clears it); throws on a bad spec. */
+  /** Replaces the fault spec (undefined or '' clears it, releasing stuck operations); throws on a bad spec. */
   setFaults(spec: string | undefined): void;
   /** Stops the server. */
   stop(): Promise<void>;
@@ -129,9 +139,10 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     env: { WARDEN_ARM_ENDPOINT: endpoint, WARDEN_CA_CERT_PATH: caCertPath, WARDEN_ARM_TOKEN: token },
     issueToken: (scopes) => engine.tokens.issue(scopes),
     state: () => stateDocument(engine),
-    setFaults: (spec) => engine.faults.set(spec ? parseFaultSpec(spec) : undefined),
+    setFaults: (spec) => applyFaultSpec(engine, spec ? parseFaultSpec(spec) : undefined),
     stop: () => {
       stopped ??= new Promise<void>((resolve, reject) => {
+        engine.faults.releaseParked();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       });

@@ -1,7 +1,8 @@
 /**
  * Long-running operations. An accepted write gets an operation; its status URL answers `InProgress`
  * on the first poll and the final state from the second (or once `autoCompleteMs` has passed, so state
- * settles even when nobody polls). Side effects run when the operation completes.
+ * settles even when nobody polls). Side effects run when the operation completes. An operation held by the
+ * `lro-stuck` fault stays InProgress, polled or not, until `release()` lets it finish.
  */
 import { normId } from './util';
 
@@ -20,6 +21,8 @@ export interface Operation {
   startedAt: number;
   endedAt?: number;
   willFail: boolean;
+  /** Held InProgress by the `lro-stuck` fault until released. */
+  stuck: boolean;
   error?: { code: string; message: string };
   jobId?: string;
   /** The api-version of the request that started it, echoed in status URLs. */
@@ -35,6 +38,8 @@ export interface OperationInit {
   lockId: string;
   apiVersion: string;
   willFail: boolean;
+  /** Stays InProgress until released. */
+  stuck?: boolean;
   failure: { code: string; message: string };
   jobId?: string;
   onSucceeded?: () => void;
@@ -63,6 +68,7 @@ export class OperationRegistry {
       polls: 0,
       startedAt: this.clock(),
       willFail: init.willFail,
+      stuck: init.stuck === true,
       apiVersion: init.apiVersion,
       ...(init.jobId !== undefined ? { jobId: init.jobId } : {}),
       ...(init.onSucceeded ? { onSucceeded: init.onSucceeded } : {}),
@@ -85,7 +91,7 @@ export class OperationRegistry {
     if (!op) return undefined;
     if (op.status === 'InProgress') {
       op.polls += 1;
-      if (op.polls > 1) this.complete(op);
+      if (op.polls > 1 && !op.stuck) this.complete(op);
     }
     return op;
   }
@@ -94,8 +100,21 @@ export class OperationRegistry {
   settle(): void {
     const now = this.clock();
     for (const op of [...this.running.values()]) {
-      if (now - op.startedAt >= this.autoCompleteMs) this.complete(op);
+      if (!op.stuck && now - op.startedAt >= this.autoCompleteMs) this.complete(op);
     }
+  }
+
+  /** Lets every stuck operation finish: it completes on its next poll, or at once when past its time. */
+  release(): number {
+    let n = 0;
+    for (const op of this.running.values()) {
+      if (!op.stuck) continue;
+      op.stuck = false;
+      op.polls = Math.max(op.polls, 1);
+      n += 1;
+    }
+    this.settle();
+    return n;
   }
 
   /** A running operation holding this resource, if any. */
@@ -124,13 +143,14 @@ export class OperationRegistry {
   }
 
   /** Summary of every operation, for the state endpoint. */
-  list(): { id: string; kind: string; status: OperationStatus; polls: number; resourceId: string }[] {
+  list(): { id: string; kind: string; status: OperationStatus; polls: number; resourceId: string; stuck?: true }[] {
     return [...this.ops.values()].map((op) => ({
       id: op.id,
       kind: op.kind,
       status: op.status,
       polls: op.polls,
       resourceId: op.lockId,
+      ...(op.stuck ? { stuck: true as const } : {}),
     }));
   }
 }

@@ -300,8 +300,10 @@ function findRule(nsg: Row, name: string): Record<string, unknown> | undefined {
     .find((r) => asString(r?.['name'])?.toLowerCase() === name.toLowerCase());
 }
 
-function ruleBody(rule: Record<string, unknown>): Record<string, unknown> {
+function ruleBody(rule: Record<string, unknown>, nsgEtag?: string): Record<string, unknown> {
   const body = clone(rule);
+  // The Network provider gives every rule an etag (a write stamps the NSG's on its rules); seeded rows may lack one.
+  if (typeof body['etag'] !== 'string' && nsgEtag !== undefined) body['etag'] = nsgEtag;
   const p = asRecord(body['properties']) ?? {};
   if (!p['provisioningState']) p['provisioningState'] = 'Succeeded';
   body['properties'] = p;
@@ -313,12 +315,12 @@ function getRule(ctx: RequestContext) {
   const name = ctx.params['securityRuleName'] ?? '';
   const rule = findRule(nsg, name);
   if (!rule) throw childNotFound(`${String(nsg['id'])}/securityRules/${name}`);
-  return { status: 200, body: ruleBody(rule) };
+  return { status: 200, body: ruleBody(rule, asString(nsg['etag'])) };
 }
 
 function listRules(ctx: RequestContext) {
   const nsg = findTop(ctx, KINDS.nsg);
-  return { status: 200, body: { value: ruleList(nsg).map((r) => ruleBody(asRecord(r) ?? {})) } };
+  return { status: 200, body: { value: ruleList(nsg).map((r) => ruleBody(asRecord(r) ?? {}, asString(nsg['etag']))) } };
 }
 
 function setRuleState(engine: Engine, nsgId: string, ruleName: string, state: string): void {

@@ -18,6 +18,7 @@ const VAULT =
 const V = API_VERSIONS.vaults;
 const NAME = /^[a-zA-Z][a-zA-Z0-9-]{1,49}$/;
 const REDUNDANCY = ['GeoRedundant', 'LocallyRedundant', 'ZoneRedundant'];
+const SEEDED_ETAG = `W/"datetime'2026-01-01T00%3A00%3A00.0000000Z'"`;
 
 /** The vault id for route parameters. */
 export function vaultIdOf(ctx: RequestContext): string {
@@ -43,6 +44,8 @@ export function findVault(ctx: RequestContext): Row {
 export function vaultBody(row: Readonly<Row>): Record<string, unknown> {
   const body = toArmBody(row);
   if (!body['sku']) body['sku'] = { name: 'Standard' };
+  // Azure answers every vault with an etag (GETVault.json); a seeded row without one gets a fixed one.
+  if (typeof body['etag'] !== 'string') body['etag'] = SEEDED_ETAG;
   const p = asRecord(body['properties']) ?? {};
   if (!p['provisioningState']) p['provisioningState'] = 'Succeeded';
   body['properties'] = p;
