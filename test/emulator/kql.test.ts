@@ -231,6 +231,9 @@ const RSR: Row[] = [ITEM_WEB_01, ITEM_DB_01, ITEM_SQL_WEB_02, POLICY];
 const TABLES = { Resources: RESOURCES, RecoveryServicesResources: RSR };
 
 const run = (query: string, tables: Record<string, readonly Row[]> = TABLES): Row[] => executeKql(query, tables);
+/** Plain Kusto semantics, without Resource Graph's join-flavor and mv-expand limits. */
+const runKusto = (query: string, tables: Record<string, readonly Row[]> = TABLES): Row[] =>
+  executeKql(query, tables, { dialect: 'kusto' });
 const names = (rows: Row[]): unknown[] => rows.map((r) => r['name']);
 
 // ---------------------------------------------------------------- Microsoft's own queries
@@ -638,22 +641,41 @@ describe('join', () => {
     ]);
   });
 
-  it('kind=leftanti and kind=leftsemi keep only left columns', () => {
-    expect(run('L | join kind=leftanti (R) on id', T)).toEqual([{ id: 'a', name: 'vm-a', k: 1, ...blank() }]);
-    expect(names(run('L | join kind=leftsemi (R) on id', T))).toEqual(['vm-b', 'vm-b-dup', 'vm-c']);
+  it('in plain Kusto, kind=leftanti and kind=leftsemi keep only left columns', () => {
+    expect(runKusto('L | join kind=leftanti (R) on id', T)).toEqual([{ id: 'a', name: 'vm-a', k: 1, ...blank() }]);
+    expect(names(runKusto('L | join kind=leftsemi (R) on id', T))).toEqual(['vm-b', 'vm-b-dup', 'vm-c']);
   });
 
-  it('kind=rightanti, rightsemi, rightouter and fullouter', () => {
-    expect(names(run('L | join kind=rightanti (R) on id', T))).toEqual(['item-d']);
-    expect(names(run('L | join kind=rightsemi (R) on id', T))).toEqual(['item-b1', 'item-b2', 'item-c']);
-    expect(pick('L | join kind=rightouter (R) on id')).toEqual([
-      'vm-b|item-b1',
-      'vm-b|item-b2',
-      'vm-b-dup|item-b1',
-      'vm-b-dup|item-b2',
-      'vm-c|item-c',
-      'null|item-d',
-    ]);
+  it('Resource Graph refuses the flavors it does not allow, with UnsupportedJoinFlavor', () => {
+    for (const [kind, spelled] of [
+      ['leftanti', 'LeftAnti'],
+      ['leftsemi', 'LeftSemi'],
+      ['rightanti', 'RightAnti'],
+      ['rightsemi', 'RightSemi'],
+      ['rightouter', 'RightOuter'],
+    ]) {
+      let caught: unknown;
+      try {
+        run(`L | join kind=${kind} (R) on id`, T);
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toMatchObject({
+        code: 'InvalidQuery',
+        details: [
+          { code: 'InvalidQuery' },
+          { code: 'UnsupportedJoinFlavor', message: `The join kind "${spelled}" is not supported or not allowed.` },
+        ],
+      });
+    }
+  });
+
+  it('in plain Kusto, kind=rightanti, rightsemi and rightouter; fullouter in both', () => {
+    expect(names(runKusto('L | join kind=rightanti (R) on id', T))).toEqual(['item-d']);
+    expect(names(runKusto('L | join kind=rightsemi (R) on id', T))).toEqual(['item-b1', 'item-b2', 'item-c']);
+    expect(
+      runKusto('L | join kind=rightouter (R) on id', T).map((r) => `${String(r['name'])}|${String(r['name1'])}`),
+    ).toEqual(['vm-b|item-b1', 'vm-b|item-b2', 'vm-b-dup|item-b1', 'vm-b-dup|item-b2', 'vm-c|item-c', 'null|item-d']);
     expect(pick('L | join kind=fullouter (R) on id')).toEqual([
       'vm-a|null',
       'vm-b|item-b1',

@@ -12,7 +12,9 @@ export type Scalar =
   | { kind: 'binary'; op: string; left: Scalar; right: Scalar; at: SourceSpan }
   | { kind: 'unary'; op: '-' | '+'; operand: Scalar }
   | { kind: 'in'; op: string; left: Scalar; list: Scalar[]; tabular?: Tabular }
-  | { kind: 'call'; name: string; args: Scalar[]; at: SourceSpan };
+  | { kind: 'call'; name: string; args: Scalar[]; at: SourceSpan }
+  /** A call of a `let` function defined in the query. */
+  | { kind: 'ucall'; name: string; args: Scalar[]; at: SourceSpan };
 
 /** An expression with the column name Kusto would give it (explicit, inferred, or none). */
 export interface NamedScalar {
@@ -79,7 +81,17 @@ export type Operator =
   | { op: 'count'; name: string }
   | { op: 'mv-expand'; items: MvExpandItem[]; limit?: Scalar; itemIndex?: string; bagKind: 'bag' | 'array' }
   | { op: 'join'; kind: JoinKind; right: Tabular; on: JoinCondition[] }
-  | { op: 'union'; kind: 'outer' | 'inner'; sources: Tabular[] };
+  | { op: 'union'; kind: 'outer' | 'inner'; sources: Tabular[]; withSource?: string; sourceNames: string[] }
+  | { op: 'lookup'; kind: 'leftouter' | 'inner'; right: Tabular; on: JoinCondition[] }
+  | { op: 'project-reorder'; patterns: { pattern: string; order?: 'asc' | 'desc' }[] }
+  | {
+      op: 'parse';
+      kind: 'simple' | 'regex';
+      source: Scalar;
+      pattern: RegExp;
+      columns: { name: string; type: string }[];
+    }
+  | { op: 'mv-apply'; items: MvExpandItem[]; limit?: Scalar; itemIndex?: string; subquery: Tabular };
 
 export type Tabular =
   | { kind: 'ref'; name: string; at: SourceSpan }
@@ -87,10 +99,40 @@ export type Tabular =
   | { kind: 'implicit'; at: SourceSpan }
   | { kind: 'pipe'; source: Tabular; operator: Operator; at: SourceSpan }
   /** `union A, B` as the start of a query. */
-  | { kind: 'union'; unionKind: 'outer' | 'inner'; sources: Tabular[]; at: SourceSpan };
+  | {
+      kind: 'union';
+      unionKind: 'outer' | 'inner';
+      sources: Tabular[];
+      withSource?: string;
+      sourceNames: string[];
+      at: SourceSpan;
+    }
+  /** The rows an `mv-apply` subquery runs over (its implicit input). */
+  | { kind: 'context'; at: SourceSpan }
+  | { kind: 'print'; items: NamedScalar[]; at: SourceSpan }
+  | { kind: 'range'; name: string; from: Scalar; to: Scalar; step: Scalar; at: SourceSpan }
+  | { kind: 'datatable'; columns: { name: string; type: string }[]; values: Scalar[]; at: SourceSpan }
+  /** A call of a tabular `let` function. */
+  | { kind: 'tcall'; name: string; args: Scalar[]; at: SourceSpan };
+
+/** A parameter of a `let` function, with its default value if it has one. */
+export interface FunctionParam {
+  name: string;
+  fallback?: Scalar;
+}
+
+/** A `let` function: its parameters, the body's own `let`s, and its result (scalar or tabular). */
+export interface LetFunction {
+  name: string;
+  params: FunctionParam[];
+  lets: Statement[];
+  body: { kind: 'scalar'; expr: Scalar } | { kind: 'tabular'; expr: Tabular };
+}
 
 export type Statement =
-  { kind: 'let-scalar'; name: string; expr: Scalar } | { kind: 'let-tabular'; name: string; expr: Tabular };
+  | { kind: 'let-scalar'; name: string; expr: Scalar }
+  | { kind: 'let-tabular'; name: string; expr: Tabular }
+  | { kind: 'let-function'; fn: LetFunction };
 
 export interface Query {
   lets: Statement[];

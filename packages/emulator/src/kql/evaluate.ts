@@ -1,6 +1,18 @@
 /** Evaluates the interpreter's query tree (ast.ts) over in-memory tables. */
-import type { Aggregate, JoinCondition, NamedScalar, Operator, Query, Scalar, SortKey, Tabular } from './ast';
-import { invalidQuery, type SourceSpan } from './errors';
+import type {
+  Aggregate,
+  JoinCondition,
+  LetFunction,
+  NamedScalar,
+  Operator,
+  Query,
+  Scalar,
+  SortKey,
+  Statement,
+  Tabular,
+} from './ast';
+import { invalidQuery, unsupported, type SourceSpan } from './errors';
+import { KDateTime, KTimespan } from './time';
 import { AGGREGATES, SCALAR_FUNCTIONS, kustoRegex, type AggState } from './functions';
 import {
   asBool,
@@ -16,8 +28,11 @@ import {
   memberOf,
   sortCompare,
   terms,
+  toDateTime,
   toLong,
+  toReal,
   toStr,
+  toTimespan,
 } from './values';
 
 export type Row = Record<string, unknown>;
@@ -33,11 +48,24 @@ export type TableLookup = (name: string) => Table | undefined;
 
 type Fn = (row: Row) => unknown;
 
+/** How a query runs: the instant `now()` stands for, and mv-expand's row limit when none is given. */
+export interface EvaluationOptions {
+  now: KDateTime;
+  /** Resource Graph's default `mv-expand` row limit (128); unlimited in plain Kusto. */
+  mvExpandDefaultLimit: number;
+}
+
 interface Env {
   text: string;
   lookup: TableLookup;
   scalarLets: Map<string, unknown>;
   tabularLets: Map<string, { expr: Tabular; value?: Table }>;
+  functions: Map<string, LetFunction>;
+  options: EvaluationOptions;
+  /** The rows an mv-apply subquery reads. */
+  context?: Table;
+  /** Function calls being expanded, against recursion. */
+  calling: ReadonlySet<string>;
 }
 
 interface Scope {
@@ -47,19 +75,108 @@ interface Scope {
 
 const EMPTY_COLUMNS: ReadonlySet<string> = new Set();
 
-export function evaluateQuery(text: string, query: Query, lookup: TableLookup): Table {
-  const env: Env = { text, lookup, scalarLets: new Map(), tabularLets: new Map() };
-  for (const st of query.lets) {
+/** Evaluates a converted query over the tables `lookup` finds. */
+export function evaluateQuery(text: string, query: Query, lookup: TableLookup, options: EvaluationOptions): Table {
+  const env: Env = {
+    text,
+    lookup,
+    scalarLets: new Map(),
+    tabularLets: new Map(),
+    functions: new Map(),
+    options,
+    calling: new Set(),
+  };
+  bindLets(env, query.lets);
+  return evalTabular(query.body, env);
+}
+
+function childEnv(env: Env): Env {
+  return {
+    ...env,
+    scalarLets: new Map(env.scalarLets),
+    tabularLets: new Map(env.tabularLets),
+    functions: new Map(env.functions),
+  };
+}
+
+function bindLets(env: Env, lets: readonly Statement[]): void {
+  for (const st of lets) {
     if (st.kind === 'let-scalar') {
       const fn = compile(st.expr, { env, columns: EMPTY_COLUMNS });
       env.scalarLets.set(st.name, fn({}));
       env.tabularLets.delete(st.name);
-    } else {
+      env.functions.delete(st.name);
+    } else if (st.kind === 'let-tabular') {
       env.tabularLets.set(st.name, { expr: st.expr });
       env.scalarLets.delete(st.name);
+      env.functions.delete(st.name);
+    } else {
+      env.functions.set(st.fn.name, st.fn);
+      env.scalarLets.delete(st.fn.name);
+      env.tabularLets.delete(st.fn.name);
     }
   }
-  return evalTabular(query.body, env);
+}
+
+function letFunction(env: Env, name: string, at: SourceSpan): LetFunction {
+  const fn = env.functions.get(name);
+  if (!fn)
+    throw invalidQuery(env.text, 'SemanticError', `The name '${name}' does not refer to any known function.`, at);
+  if (env.calling.has(name)) {
+    throw invalidQuery(env.text, 'SemanticError', `The function '${name}' calls itself; recursion is not allowed.`, at);
+  }
+  return fn;
+}
+
+/** A scalar `let` function call: the body sees its parameters (and its own lets) as the only columns. */
+function compileUserCall(e: Extract<Scalar, { kind: 'ucall' }>, scope: Scope): Fn {
+  const fn = letFunction(scope.env, e.name, e.at);
+  if (fn.body.kind !== 'scalar') {
+    throw invalidQuery(scope.env.text, 'SemanticError', `The function '${e.name}' returns a table.`, e.at);
+  }
+  const env = childEnv(scope.env);
+  env.calling = new Set([...scope.env.calling, e.name]);
+  const columns = new Set(fn.params.map((p) => p.name));
+  const steps: { name: string; fn: Fn }[] = [];
+  for (const st of fn.lets) {
+    if (st.kind === 'let-scalar') {
+      steps.push({ name: st.name, fn: compile(st.expr, { env, columns: new Set(columns) }) });
+      columns.add(st.name);
+    } else if (st.kind === 'let-function') {
+      env.functions.set(st.fn.name, st.fn);
+    } else {
+      throw unsupported(scope.env.text, 'syntax', 'tabular let inside a scalar function', e.at);
+    }
+  }
+  const body = compile(fn.body.expr, { env, columns });
+  const args = e.args.map((a) => compile(a, scope));
+  const defaults = fn.params.map((p) => (p.fallback ? constant(p.fallback, scope.env) : null));
+  return (r) => {
+    const row: Row = {};
+    fn.params.forEach((p, i) => {
+      const arg = args[i];
+      row[p.name] = arg ? arg(r) : defaults[i];
+    });
+    for (const s of steps) row[s.name] = s.fn(row);
+    return body(row);
+  };
+}
+
+/** A tabular `let` function call: its arguments are constants bound as scalar lets. */
+function evalUserTable(t: Extract<Tabular, { kind: 'tcall' }>, env: Env): Table {
+  const fn = letFunction(env, t.name, t.at);
+  if (fn.body.kind !== 'tabular') {
+    throw invalidQuery(env.text, 'SemanticError', `The function '${t.name}' returns a scalar.`, t.at);
+  }
+  const child = childEnv(env);
+  child.calling = new Set([...env.calling, t.name]);
+  fn.params.forEach((p, i) => {
+    const arg = t.args[i] ?? p.fallback;
+    child.scalarLets.set(p.name, arg ? constant(arg, env) : null);
+    child.tabularLets.delete(p.name);
+  });
+  bindLets(child, fn.lets);
+  return evalTabular(fn.body.expr, child);
 }
 
 // ---------------------------------------------------------------- scalar expressions
@@ -94,6 +211,7 @@ function compile(e: Scalar, scope: Scope): Fn {
       const negate = e.op === '-';
       return (r) => {
         const v = operand(r);
+        if (v instanceof KTimespan) return negate ? new KTimespan(-v.ticks) : v;
         return typeof v === 'number' ? (negate ? -v : v) : null;
       };
     }
@@ -101,7 +219,32 @@ function compile(e: Scalar, scope: Scope): Fn {
       return compileBinary(e.op, e.left, e.right, scope);
     case 'in':
       return compileIn(e.op, e.left, e.list, e.tabular, scope);
+    case 'ucall':
+      return compileUserCall(e, scope);
     case 'call': {
+      if (e.name === 'now' || e.name === 'ago') {
+        const now = scope.env.options.now;
+        const arg = e.args[0] ? compile(e.args[0], scope) : undefined;
+        const sign = e.name === 'ago' ? -1 : 1;
+        return (r) => {
+          if (!arg) return now;
+          const span = toTimespan(arg(r));
+          return span ? now.plus(new KTimespan(sign * span.ticks)) : null;
+        };
+      }
+      if (e.name === 'pack_all') {
+        const columns = [...scope.columns];
+        const skipEmpty = e.args[0] ? constant(e.args[0], scope.env) === true : false;
+        return (r) => {
+          const o: Row = {};
+          for (const c of columns) {
+            const v = r[c] ?? null;
+            if (skipEmpty && (v === null || v === '')) continue;
+            o[c] = v;
+          }
+          return o;
+        };
+      }
       const fn = SCALAR_FUNCTIONS[e.name];
       if (!fn) throw invalidQuery(scope.env.text, 'SemanticError', `Unknown function '${e.name}'`, e.at);
       const args = e.args.map((a) => compile(a, scope));
@@ -133,7 +276,40 @@ const STRING_PREDICATES: Record<string, { test: StringPredicate; caseSensitive: 
   endswith_cs: { test: (h, n) => h.endsWith(n), caseSensitive: true },
 };
 
+/** Arithmetic on datetimes and timespans: dt ± ts, dt - dt, ts ± ts, ts * n, ts / n, ts / ts. */
+function temporalArithmetic(op: string, a: unknown, b: unknown): unknown {
+  if (a instanceof KDateTime || b instanceof KDateTime) {
+    const x = a instanceof KDateTime ? a : typeof a === 'string' && op === '-' ? toDateTime(a) : null;
+    if (x && b instanceof KTimespan) {
+      if (op === '+') return x.plus(b);
+      if (op === '-') return x.plus(new KTimespan(-b.ticks));
+      return null;
+    }
+    if (op === '+' && a instanceof KTimespan && b instanceof KDateTime) return b.plus(a);
+    if (op === '-') {
+      const y = b instanceof KDateTime ? b : toDateTime(b);
+      return x && y ? x.minus(y) : null;
+    }
+    return null;
+  }
+  if (a instanceof KTimespan && b instanceof KTimespan) {
+    if (op === '+') return new KTimespan(a.ticks + b.ticks);
+    if (op === '-') return new KTimespan(a.ticks - b.ticks);
+    if (op === '/') return b.ticks === 0 ? null : a.ticks / b.ticks;
+    return null;
+  }
+  const span = a instanceof KTimespan ? a : b instanceof KTimespan ? b : null;
+  const n = toReal(a instanceof KTimespan ? b : a);
+  if (!span || n === null) return null;
+  if (op === '*') return new KTimespan(Math.round(span.ticks * n));
+  if (op === '/' && span === a) return n === 0 ? null : new KTimespan(Math.round(span.ticks / n));
+  return null;
+}
+
 function arithmetic(op: string, a: unknown, b: unknown): unknown {
+  if (a instanceof KDateTime || a instanceof KTimespan || b instanceof KDateTime || b instanceof KTimespan) {
+    return temporalArithmetic(op, a, b);
+  }
   if (typeof a !== 'number' || typeof b !== 'number') return null;
   const integers = Number.isInteger(a) && Number.isInteger(b);
   switch (op) {
@@ -334,10 +510,95 @@ function evalTabular(t: Tabular, env: Env): Table {
       return union(
         t.sources.map((s) => evalTabular(s, env)),
         t.unionKind,
+        t.withSource === undefined ? undefined : { column: t.withSource, names: t.sourceNames },
       );
     case 'pipe':
       return apply(evalTabular(t.source, env), t.operator, env);
+    case 'context':
+      if (!env.context) throw invalidQuery(env.text, 'SemanticError', 'There is no input here.', t.at);
+      return env.context;
+    case 'print':
+      return project({ columns: [], rows: [{}] }, t.items, env);
+    case 'range':
+      return range(t, env);
+    case 'datatable':
+      return datatable(t, env);
+    case 'tcall':
+      return evalUserTable(t, env);
   }
+}
+
+const MAX_RANGE_ROWS = 1_000_000;
+
+function range(t: Extract<Tabular, { kind: 'range' }>, env: Env): Table {
+  const from = constant(t.from, env);
+  const to = constant(t.to, env);
+  const step = constant(t.step, env);
+  const rows: Row[] = [];
+  const tooMany = (): Error =>
+    invalidQuery(env.text, 'SemanticError', `range produces more than ${MAX_RANGE_ROWS} rows.`, t.at);
+  if (from instanceof KDateTime) {
+    const end = toDateTime(to);
+    const span = toTimespan(step);
+    if (!end || !span || span.ticks === 0) return { columns: [t.name], rows };
+    for (let v = from; span.ticks > 0 ? v.value <= end.value : v.value >= end.value; v = v.plus(span)) {
+      if (rows.length >= MAX_RANGE_ROWS) throw tooMany();
+      rows.push({ [t.name]: v });
+    }
+    return { columns: [t.name], rows };
+  }
+  if (typeof from !== 'number' || typeof to !== 'number' || typeof step !== 'number' || step === 0) {
+    return { columns: [t.name], rows };
+  }
+  for (let v = from; step > 0 ? v <= to : v >= to; v += step) {
+    if (rows.length >= MAX_RANGE_ROWS) throw tooMany();
+    rows.push({ [t.name]: v });
+  }
+  return { columns: [t.name], rows };
+}
+
+/** Converts a value to a column type, as datatable and parse do. */
+function convertTo(type: string, v: unknown): unknown {
+  if (v === null || v === undefined) return type === 'string' ? '' : null;
+  switch (type) {
+    case 'string':
+      return toStr(v);
+    case 'int':
+    case 'long':
+      return toLong(v);
+    case 'real':
+    case 'double':
+    case 'decimal':
+      return toReal(v);
+    case 'bool':
+    case 'boolean':
+      return typeof v === 'boolean' ? v : null;
+    case 'datetime':
+    case 'date':
+      return toDateTime(v);
+    case 'timespan':
+    case 'time':
+      return toTimespan(v);
+    default:
+      return v;
+  }
+}
+
+function datatable(t: Extract<Tabular, { kind: 'datatable' }>, env: Env): Table {
+  const columns = t.columns.map((c) => c.name);
+  const n = columns.length;
+  if (n === 0 || t.values.length % n !== 0) {
+    throw invalidQuery(env.text, 'SemanticError', 'The datatable values do not fill whole rows.', t.at);
+  }
+  const rows: Row[] = [];
+  for (let i = 0; i < t.values.length; i += n) {
+    const row: Row = {};
+    t.columns.forEach((c, j) => {
+      row[c.name] = convertTo(c.type, constant(t.values[i + j] as Scalar, env));
+    });
+    rows.push(row);
+  }
+  return { columns, rows };
 }
 
 export function unknownTable(text: string, name: string, at: SourceSpan): Error {
@@ -409,8 +670,90 @@ function apply(input: Table, op: Operator, env: Env): Table {
     case 'join':
       return join(input, evalTabular(op.right, env), op.kind, op.on, env);
     case 'union':
-      return union([input, ...op.sources.map((s) => evalTabular(s, env))], op.kind);
+      return union(
+        [input, ...op.sources.map((s) => evalTabular(s, env))],
+        op.kind,
+        op.withSource === undefined ? undefined : { column: op.withSource, names: ['union_arg0', ...op.sourceNames] },
+      );
+    case 'lookup':
+      return lookupRows(input, evalTabular(op.right, env), op.kind, op.on, env);
+    case 'project-reorder':
+      return projectReorder(input, op.patterns);
+    case 'parse':
+      return parseRows(input, op, env);
+    case 'mv-apply':
+      return mvApply(input, op, env);
   }
+}
+
+function projectReorder(input: Table, patterns: { pattern: string; order?: 'asc' | 'desc' }[]): Table {
+  const first: string[] = [];
+  for (const p of patterns) {
+    const re = wildcard(p.pattern);
+    const matched = input.columns.filter((c) => re.test(c) && !first.includes(c));
+    if (p.order === 'asc') matched.sort();
+    if (p.order === 'desc') matched.sort().reverse();
+    first.push(...matched);
+  }
+  return select(input, [...first, ...input.columns.filter((c) => !first.includes(c))]);
+}
+
+function parseRows(input: Table, op: Extract<Operator, { op: 'parse' }>, env: Env): Table {
+  const source = compile(op.source, scope(env, input));
+  const names = op.columns.map((c) => c.name);
+  const columns = [...input.columns, ...names.filter((n) => !input.columns.includes(n))];
+  return {
+    columns,
+    rows: input.rows.map((r) => {
+      const o: Row = { ...r };
+      const m = op.pattern.exec(toStr(source(r)));
+      op.columns.forEach((c, i) => {
+        o[c.name] = m ? convertTo(c.type, m[i + 1] ?? null) : convertTo(c.type, null);
+      });
+      return o;
+    }),
+  };
+}
+
+function mvApply(input: Table, op: Extract<Operator, { op: 'mv-apply' }>, env: Env): Table {
+  const expand: Extract<Operator, { op: 'mv-expand' }> = { op: 'mv-expand', items: op.items, bagKind: 'bag' };
+  if (op.limit) expand.limit = op.limit;
+  if (op.itemIndex !== undefined) expand.itemIndex = op.itemIndex;
+  const columns: string[] = [...input.columns];
+  const rows: Row[] = [];
+  for (const r of input.rows) {
+    const expanded = mvExpand({ columns: input.columns, rows: [r] }, expand, env);
+    const inner: Env = { ...env, context: expanded };
+    const result = evalTabular(op.subquery, inner);
+    for (const c of result.columns) if (!columns.includes(c)) columns.push(c);
+    for (const x of result.rows) {
+      const o: Row = { ...r };
+      for (const c of result.columns) o[c] = x[c] ?? null;
+      rows.push(o);
+    }
+  }
+  return { columns, rows };
+}
+
+/** `lookup`: the left rows extended with the right table's columns, keys shown once. */
+function lookupRows(left: Table, right: Table, kind: 'leftouter' | 'inner', on: JoinCondition[], env: Env): Table {
+  const joined = join(left, right, kind, on, env);
+  const keyNames = new Set(on.filter((c) => c.left === c.right).map((c) => c.right));
+  const leftSet = new Set(left.columns);
+  // join() renames a right column that collides with a left one (id -> id1); lookup drops the right keys.
+  const dropped = new Set<string>();
+  const all = new Set([...left.columns, ...right.columns]);
+  for (const c of right.columns) {
+    if (!leftSet.has(c)) continue;
+    let n = 1;
+    while (all.has(`${c}${n}`)) n++;
+    all.add(`${c}${n}`);
+    if (keyNames.has(c)) dropped.add(`${c}${n}`);
+  }
+  return select(
+    joined,
+    joined.columns.filter((c) => !dropped.has(c)),
+  );
 }
 
 function scope(env: Env, table: Table): Scope {
@@ -699,7 +1042,9 @@ function mvExpand(input: Table, op: Extract<Operator, { op: 'mv-expand' }>, env:
     return { name, fn: compile(t.expr, sc), castTo: item.castTo };
   });
   if (op.itemIndex !== undefined && !known.has(op.itemIndex)) columns.push(op.itemIndex);
-  const limit = op.limit ? (toLong(constant(op.limit, env)) ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
+  const limit = op.limit
+    ? (toLong(constant(op.limit, env)) ?? Number.POSITIVE_INFINITY)
+    : env.options.mvExpandDefaultLimit;
   const rows: Row[] = [];
   for (const r of input.rows) {
     const expansions = targets.map((t) => elementsOf(t.fn(r), op.bagKind));
@@ -845,7 +1190,14 @@ function join(
   return { columns, rows };
 }
 
-function union(tables: Table[], kind: 'outer' | 'inner'): Table {
+function union(tables: Table[], kind: 'outer' | 'inner', withSource?: { column: string; names: string[] }): Table {
+  if (withSource) {
+    const tagged = tables.map((t, i) => ({
+      columns: [withSource.column, ...t.columns.filter((c) => c !== withSource.column)],
+      rows: t.rows.map((r) => ({ ...r, [withSource.column]: withSource.names[i] ?? `union_arg${i}` })),
+    }));
+    return union(tagged, kind);
+  }
   let columns: string[];
   if (kind === 'inner') {
     const [first, ...rest] = tables;

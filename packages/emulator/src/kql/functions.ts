@@ -1,4 +1,5 @@
 /** Scalar functions and aggregation functions of the supported KQL subset. */
+import { moreScalarFunctions } from './builtins';
 import {
   asBool,
   isBag,
@@ -191,6 +192,11 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, ScalarFn>> = {
   bag_keys: (a) => (isBag(a[0]) ? Object.keys(a[0]) : null),
   bag_has_key: (a) => (isBag(a[0]) ? Object.hasOwn(a[0], str(a, 1)) : null),
   gettype: (a) => kustoTypeName(a[0]),
+  ...moreScalarFunctions(kustoRegex),
+  // Evaluated by the evaluator, which has the row and the query's now(); listed here so they are known.
+  now: () => null,
+  ago: () => null,
+  pack_all: () => null,
 };
 
 function packBag(a: readonly unknown[]): Bag {
@@ -280,6 +286,101 @@ function anyState(withPredicate: boolean): AggState {
   };
 }
 
+function numbersState(finish: (xs: number[], args: readonly unknown[]) => unknown): AggState {
+  const xs: number[] = [];
+  let last: readonly unknown[] = [];
+  return {
+    add(a) {
+      last = a;
+      const v = toReal(a[0]);
+      if (v !== null) xs.push(v);
+    },
+    result: () => (xs.length === 0 ? null : finish(xs, last)),
+  };
+}
+
+/** Nearest-rank percentile: the smallest value with at least p% of the values at or below it. */
+function nearestRank(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1] ?? null;
+}
+
+function variance(xs: number[], sample: boolean): number {
+  const n = xs.length;
+  if (n < 2) return 0;
+  const mean = xs.reduce((s, x) => s + x, 0) / n;
+  const ss = xs.reduce((s, x) => s + (x - mean) ** 2, 0);
+  return ss / (sample ? n - 1 : n);
+}
+
+function schemaType(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    let inner: unknown[] = [];
+    for (const x of v) inner = mergeSchema(inner, schemaType(x));
+    return { '`indexer`': inner.length === 1 ? inner[0] : inner };
+  }
+  if (isBag(v)) {
+    const out: Bag = {};
+    for (const [k, x] of Object.entries(v)) out[k] = schemaType(x);
+    return out;
+  }
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'long' : 'double';
+  return kustoTypeName(v);
+}
+
+function mergeSchema(types: unknown[], t: unknown): unknown[] {
+  if (isBag(t)) {
+    const i = types.findIndex((x) => isBag(x));
+    if (i >= 0) {
+      const merged: Bag = { ...(types[i] as Bag) };
+      for (const [k, v] of Object.entries(t)) {
+        if (!Object.hasOwn(merged, k)) {
+          merged[k] = v;
+          continue;
+        }
+        const prev = merged[k];
+        const list = mergeSchema(Array.isArray(prev) ? [...(prev as unknown[])] : [prev], v);
+        merged[k] = list.length === 1 ? list[0] : list;
+      }
+      return types.map((x, j) => (j === i ? merged : x));
+    }
+  }
+  if (types.some((x) => JSON.stringify(x) === JSON.stringify(t))) return types;
+  return [...types, t];
+}
+
+const MORE_AGGREGATES: Record<string, AggregateFactory> = {
+  percentile: () =>
+    numbersState((xs, a) =>
+      nearestRank(
+        [...xs].sort((x, y) => x - y),
+        toReal(a[1]) ?? 50,
+      ),
+    ),
+  stdev: () => numbersState((xs) => Math.sqrt(variance(xs, true))),
+  stdevp: () => numbersState((xs) => Math.sqrt(variance(xs, false))),
+  variance: () => numbersState((xs) => variance(xs, true)),
+  make_list_with_nulls: () => {
+    const items: unknown[] = [];
+    return { add: (a) => void items.push(a[0] === undefined ? null : a[0]), result: () => items };
+  },
+  buildschema: () => {
+    let root: Bag | null = null;
+    return {
+      add(a) {
+        const t = schemaType(a[0]);
+        if (!isBag(t)) return;
+        const merged = mergeSchema(root ? [root] : [], t);
+        root = (merged[0] as Bag | undefined) ?? null;
+      },
+      result: () => root,
+    };
+  },
+};
+
 export const AGGREGATES: Readonly<Record<string, AggregateFactory>> = {
   count: () => {
     let n = 0;
@@ -347,6 +448,7 @@ export const AGGREGATES: Readonly<Record<string, AggregateFactory>> = {
       result: () => (n === 0 ? null : total / n),
     };
   },
+  ...MORE_AGGREGATES,
 };
 
 /** Aggregates that return a whole row (`arg_max(expr, *)`); handled by the evaluator. */

@@ -6,10 +6,25 @@ import { leadingOperator, semanticError, tableSpellings, type ColumnType, type T
 import type { KqlErrorDetail, SourceSpan } from './errors';
 import { evaluateQuery, unknownTable, type Row, type Table } from './evaluate';
 import { convertQuery, errorDiagnostics, parseSyntax, parserFailures, syntaxError } from './parse';
+import { checkResourceGraphRules, RESOURCE_GRAPH_LIMITS } from './resourceGraphRules';
+import { KDateTime } from './time';
 
 export { KqlError } from './errors';
 export type { KqlErrorCode, KqlErrorDetail } from './errors';
 export type { Row } from './evaluate';
+export { RESOURCE_GRAPH_TABLES } from './tables';
+export { ALLOWED_JOIN_KINDS, RESOURCE_GRAPH_LIMITS } from './resourceGraphRules';
+
+/** How executeKql runs a query. */
+export interface KqlOptions {
+  /** The instant `now()` and `ago()` refer to; the wall clock when absent. */
+  now?: Date;
+  /**
+   * `resource-graph` (the default) applies Resource Graph's join flavors and join/mv-expand limits and
+   * its default mv-expand row limit; `kusto` runs the plain Kusto semantics the interpreter implements.
+   */
+  dialect?: 'resource-graph' | 'kusto';
+}
 
 /** The columns every Resource Graph table has, in Resource Graph's order. */
 export const RESOURCE_GRAPH_COLUMNS: readonly { name: string; type: ColumnType }[] = [
@@ -86,7 +101,7 @@ function normalize(rows: readonly Row[], columns: Columns): Table {
  * and semantic errors (unknown table, column or function, type errors), `InvalidQueryLanguage`
  * for KQL this emulator does not implement.
  */
-export function executeKql(query: string, tables: Record<string, readonly Row[]>): Row[] {
+export function executeKql(query: string, tables: Record<string, readonly Row[]>, options: KqlOptions = {}): Row[] {
   const syntax = syntaxError(query);
   if (syntax) throw syntax;
   const root = parseSyntax(query).Syntax;
@@ -118,6 +133,8 @@ export function executeKql(query: string, tables: Record<string, readonly Row[]>
   if (semantic) throw semantic;
 
   const ast = convertQuery(query);
+  const resourceGraph = (options.dialect ?? 'resource-graph') === 'resource-graph';
+  if (resourceGraph) checkResourceGraphRules(query, ast);
   const normalized = new Map<string, Table>();
   const lookup = (name: string): Table | undefined => {
     const key = byLower.get(name.toLowerCase());
@@ -129,7 +146,10 @@ export function executeKql(query: string, tables: Record<string, readonly Row[]>
     }
     return t;
   };
-  const result = evaluateQuery(query, ast, lookup);
+  const result = evaluateQuery(query, ast, lookup, {
+    now: new KDateTime((options.now ?? new Date()).getTime()),
+    mvExpandDefaultLimit: resourceGraph ? RESOURCE_GRAPH_LIMITS.mvExpandDefault : Number.POSITIVE_INFINITY,
+  });
   const columns = result.columns;
   return result.rows.map((r) => {
     const o: Row = {};

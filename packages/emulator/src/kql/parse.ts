@@ -5,6 +5,7 @@
  */
 import type {
   Aggregate,
+  FunctionParam,
   JoinCondition,
   JoinKind,
   MvExpandItem,
@@ -16,6 +17,7 @@ import type {
   Statement,
   Tabular,
 } from './ast';
+import { parseDateTime, parseTimespan } from './time';
 import {
   INVALID_QUERY_MESSAGE,
   KqlError,
@@ -228,6 +230,10 @@ interface Param {
 class Converter {
   private readonly scalarLets = new Set<string>();
   private readonly tabularLets = new Set<string>();
+  /** `let` functions defined so far, by name: whether each returns a scalar or a table. */
+  private readonly functions = new Map<string, 'scalar' | 'tabular'>();
+  /** Inside an `mv-apply` subquery a leading operator reads the subquery's own rows. */
+  private contextDepth = 0;
 
   constructor(private readonly text: string) {}
 
@@ -256,18 +262,7 @@ class Converter {
     for (const st of listItems(prop(root, 'Statements'))) {
       const cls = classOf(st);
       if (cls === 'LetStatement') {
-        const name = this.nameOf(prop(st, 'Name'));
-        const expr = this.need(prop(st, 'Expression'), st);
-        if (classOf(expr) === 'FunctionDeclaration') throw this.unsupportedSyntax(st, 'let function');
-        if (this.isTabularLet(expr)) {
-          lets.push({ kind: 'let-tabular', name, expr: this.tabular(expr, false) });
-          this.tabularLets.add(name);
-          this.scalarLets.delete(name);
-        } else {
-          lets.push({ kind: 'let-scalar', name, expr: this.scalar(expr) });
-          this.scalarLets.add(name);
-          this.tabularLets.delete(name);
-        }
+        lets.push(this.letStatement(st));
       } else if (cls === 'ExpressionStatement') {
         if (body) throw this.unsupportedSyntax(st, 'multiple query statements');
         body = this.tabular(this.need(prop(st, 'Expression'), st), true);
@@ -279,6 +274,76 @@ class Converter {
     return { lets, body };
   }
 
+  private letStatement(st: KElement): Statement {
+    const name = this.nameOf(prop(st, 'Name'));
+    const expr = this.need(prop(st, 'Expression'), st);
+    if (classOf(expr) === 'FunctionDeclaration') {
+      const statement = this.letFunction(name, expr);
+      this.scalarLets.delete(name);
+      this.tabularLets.delete(name);
+      return statement;
+    }
+    this.functions.delete(name);
+    if (this.isTabularLet(expr)) {
+      const out: Statement = { kind: 'let-tabular', name, expr: this.tabular(expr, false) };
+      this.tabularLets.add(name);
+      this.scalarLets.delete(name);
+      return out;
+    }
+    const out: Statement = { kind: 'let-scalar', name, expr: this.scalar(expr) };
+    this.scalarLets.add(name);
+    this.tabularLets.delete(name);
+    return out;
+  }
+
+  /** `let f = (a:string, b:long = 1) { ... }`: parameters shadow outer names inside the body. */
+  private letFunction(name: string, decl: KElement): Statement {
+    const params: FunctionParam[] = [];
+    const paramList = prop(this.need(prop(decl, 'Parameters'), decl), 'Parameters');
+    for (const p of listItems(paramList)) {
+      const nameAndType = prop(p, 'NameAndType');
+      if (!nameAndType) throw this.unsupportedSyntax(p, 'tabular function parameter');
+      const param: FunctionParam = { name: this.nameOf(prop(nameAndType, 'Name')) };
+      const fallback = prop(p, 'DefaultValue');
+      const value = fallback ? prop(fallback, 'Value') : null;
+      if (value) param.fallback = this.scalar(value);
+      params.push(param);
+    }
+    const body = this.need(prop(decl, 'Body'), decl);
+    const savedScalar = new Set(this.scalarLets);
+    const savedTabular = new Set(this.tabularLets);
+    const savedFunctions = new Map(this.functions);
+    for (const p of params) {
+      this.scalarLets.add(p.name);
+      this.tabularLets.delete(p.name);
+      this.functions.delete(p.name);
+    }
+    try {
+      const lets = listItems(prop(body, 'Statements')).map((st) => {
+        if (classOf(st) !== 'LetStatement') throw this.unsupportedSyntax(st);
+        return this.letStatement(st);
+      });
+      const expr = this.need(prop(body, 'Expression'), body);
+      const result = this.isTabularLet(expr)
+        ? { kind: 'tabular' as const, expr: this.tabular(expr, false) }
+        : { kind: 'scalar' as const, expr: this.scalar(expr) };
+      return { kind: 'let-function', fn: { name, params, lets, body: result } };
+    } finally {
+      this.scalarLets.clear();
+      for (const n of savedScalar) this.scalarLets.add(n);
+      this.tabularLets.clear();
+      for (const n of savedTabular) this.tabularLets.add(n);
+      this.functions.clear();
+      for (const [k, v] of savedFunctions) this.functions.set(k, v);
+      this.functions.set(name, this.isTabularBody(body) ? 'tabular' : 'scalar');
+    }
+  }
+
+  private isTabularBody(body: KElement): boolean {
+    const expr = prop(body, 'Expression');
+    return expr ? this.isTabularLet(expr) : false;
+  }
+
   private isTabularLet(e: KElement): boolean {
     const cls = classOf(e);
     if (cls === 'PipeExpression') return true;
@@ -287,6 +352,8 @@ class Converter {
       return inner ? this.isTabularLet(inner) : false;
     }
     if (cls === 'NameReference') return !this.scalarLets.has(this.nameOf(e));
+    if (cls === 'FunctionCallExpression') return this.functions.get(this.nameOf(prop(e, 'Name'))) === 'tabular';
+    if (cls === 'DataTableExpression') return true;
     return cls.endsWith('Operator');
   }
 
@@ -298,13 +365,48 @@ class Converter {
       const inner = prop(e, 'Expression');
       return inner ? this.isSubquery(inner) : false;
     }
+    if (cls === 'FunctionCallExpression') return this.functions.get(this.nameOf(prop(e, 'Name'))) === 'tabular';
     return cls === 'NameReference' && this.tabularLets.has(this.nameOf(e));
   }
 
   /** A tabular expression; `leading` is true along the left spine of the main query. */
-  tabular(e: KElement, leading: boolean): Tabular {
+  tabular(e: KElement, leading: boolean | 'context'): Tabular {
     const cls = classOf(e);
     switch (cls) {
+      case 'PrintOperator':
+        return {
+          kind: 'print',
+          items: listItems(prop(e, 'Expressions')).map((x, i) => {
+            const item = this.named(x);
+            if (item.explicitName === undefined && item.inferredName === undefined) item.inferredName = `print_${i}`;
+            return item;
+          }),
+          at: this.span(e),
+        };
+      case 'RangeOperator':
+        return {
+          kind: 'range',
+          name: this.nameOf(prop(e, 'Name')),
+          from: this.scalar(this.need(prop(e, 'From'), e)),
+          to: this.scalar(this.need(prop(e, 'To'), e)),
+          step: this.scalar(this.need(prop(e, 'Step'), e)),
+          at: this.span(e),
+        };
+      case 'DataTableExpression': {
+        const schema = this.need(prop(e, 'Schema'), e);
+        const columns = listItems(prop(schema, 'Columns')).map((c) => ({
+          name: this.nameOf(prop(c, 'Name')),
+          type: this.span(this.need(prop(c, 'Type'), c)).text.trim(),
+        }));
+        const values = listItems(prop(e, 'Values')).map((v) => this.scalar(v));
+        return { kind: 'datatable', columns, values, at: this.span(e) };
+      }
+      case 'FunctionCallExpression': {
+        const name = this.nameOf(prop(e, 'Name'));
+        if (this.functions.get(name) !== 'tabular') throw this.unsupportedSyntax(e);
+        const args = listItems(prop(this.need(prop(e, 'ArgumentList'), e), 'Expressions')).map((x) => this.scalar(x));
+        return { kind: 'tcall', name, args, at: this.span(e) };
+      }
       case 'PipeExpression': {
         const source = this.tabular(this.need(prop(e, 'Expression'), e), leading);
         const opNode = this.need(prop(e, 'Operator'), e);
@@ -320,11 +422,22 @@ class Converter {
       }
       case 'UnionOperator': {
         const u = this.union(e);
-        return { kind: 'union', unionKind: u.kind, sources: u.sources, at: this.span(e) };
+        const out: Tabular = {
+          kind: 'union',
+          unionKind: u.kind,
+          sources: u.sources,
+          sourceNames: u.sourceNames,
+          at: this.span(e),
+        };
+        if (u.withSource !== undefined) out.withSource = u.withSource;
+        return out;
       }
       default:
         if (cls.endsWith('Operator')) {
           const operator = this.operator(e);
+          if (leading === 'context') {
+            return { kind: 'pipe', source: { kind: 'context', at: this.span(e) }, operator, at: this.span(e) };
+          }
           if (!leading) {
             throw invalidQuery(
               this.text,
@@ -425,21 +538,157 @@ class Converter {
         return this.join(e);
       case 'UnionOperator': {
         const u = this.union(e);
-        return { op: 'union', kind: u.kind, sources: u.sources };
+        const out: Operator = { op: 'union', kind: u.kind, sources: u.sources, sourceNames: u.sourceNames };
+        if (u.withSource !== undefined) out.withSource = u.withSource;
+        return out;
       }
+      case 'LookupOperator': {
+        let kind: 'leftouter' | 'inner' = 'leftouter';
+        for (const p of this.params(e, ['kind'])) {
+          if (p.value !== 'leftouter' && p.value !== 'inner') {
+            throw invalidQuery(this.text, 'SemanticError', `Unknown lookup kind '${p.value}'.`, p.at);
+          }
+          kind = p.value;
+        }
+        const right = this.tabular(this.need(prop(e, 'Expression'), e), false);
+        const clause = this.need(prop(e, 'LookupClause'), e);
+        if (classOf(clause) !== 'JoinOnClause') throw this.unsupportedSyntax(clause, 'lookup where');
+        const on: JoinCondition[] = [];
+        for (const x of listItems(prop(clause, 'Expressions'))) this.joinConditions(x, on);
+        return { op: 'lookup', kind, right, on };
+      }
+      case 'ProjectReorderOperator':
+        return {
+          op: 'project-reorder',
+          patterns: listItems(prop(e, 'Expressions')).map((x) => {
+            if (classOf(x) === 'OrderedExpression') {
+              const inner = this.need(prop(x, 'Expression'), x);
+              const ordering = prop(x, 'Ordering');
+              const dir = ordering ? tokenText(prop(ordering, 'AscOrDescKeyword')).toLowerCase() : '';
+              const item: { pattern: string; order?: 'asc' | 'desc' } = { pattern: this.span(inner).text.trim() };
+              if (dir === 'asc' || dir === 'desc') item.order = dir;
+              return item;
+            }
+            if (classOf(x) !== 'NameReference') throw this.unsupportedSyntax(x);
+            return { pattern: this.span(x).text.trim() };
+          }),
+        };
+      case 'ParseOperator':
+        return this.parseOperator(e);
+      case 'MvApplyOperator':
+        return this.mvApply(e);
       default:
         throw unsupported(this.text, 'operator', tokenText(firstToken(e)) || cls, this.span(e));
     }
   }
 
-  private union(e: KElement): { kind: 'outer' | 'inner'; sources: Tabular[] } {
+  private union(e: KElement): {
+    kind: 'outer' | 'inner';
+    sources: Tabular[];
+    sourceNames: string[];
+    withSource?: string;
+  } {
     let kind: 'outer' | 'inner' = 'outer';
-    for (const p of this.params(e, ['kind', 'isfuzzy'])) {
+    let withSource: string | undefined;
+    for (const p of this.params(e, ['kind', 'isfuzzy', 'withsource'])) {
+      if (p.name === 'withsource') {
+        withSource = p.value;
+        continue;
+      }
       if (p.name !== 'kind') continue;
       if (p.value !== 'inner' && p.value !== 'outer') throw unsupported(this.text, 'syntax', `kind=${p.value}`, p.at);
       kind = p.value;
     }
-    return { kind, sources: listItems(prop(e, 'Expressions')).map((x) => this.tabular(x, false)) };
+    const legs = listItems(prop(e, 'Expressions'));
+    const sources = legs.map((x) => this.tabular(x, false));
+    // withsource= names a leg by its table (or let) name, and an unnamed leg by its position.
+    const sourceNames = legs.map((x, i) => (classOf(x) === 'NameReference' ? this.nameOf(x) : `union_arg${i}`));
+    return withSource === undefined ? { kind, sources, sourceNames } : { kind, sources, sourceNames, withSource };
+  }
+
+  /** `parse [kind=simple|regex] expr with 'text' col:type * ...` as one anchored regular expression. */
+  private parseOperator(e: KElement): Operator {
+    let kind: 'simple' | 'regex' = 'simple';
+    let flags = '';
+    for (const p of this.params(e, ['kind', 'flags'])) {
+      if (p.name === 'flags') {
+        flags = p.value;
+      } else if (p.value === 'simple' || p.value === 'regex') {
+        kind = p.value;
+      } else {
+        throw unsupported(this.text, 'syntax', `kind=${p.value}`, p.at);
+      }
+    }
+    const source = this.scalar(this.need(prop(e, 'Expression'), e));
+    const patterns = listItems(prop(e, 'Patterns'));
+    const columns: { name: string; type: string }[] = [];
+    let re = '^';
+    patterns.forEach((x, i) => {
+      const cls = classOf(x);
+      const last = i === patterns.length - 1;
+      if (cls === 'LiteralExpression') {
+        const text = literalText(x) ?? '';
+        re += kind === 'regex' ? text : text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      } else if (cls === 'StarExpression') {
+        re += last ? '.*' : '.*?';
+      } else if (cls === 'NameAndTypeDeclaration' || cls === 'NameDeclaration') {
+        const name = this.nameOf(cls === 'NameDeclaration' ? x : prop(x, 'Name'));
+        const typeNode = cls === 'NameAndTypeDeclaration' ? prop(x, 'Type') : null;
+        const type = typeNode ? this.span(typeNode).text.trim() : 'string';
+        if (!CAST_TYPES.has(type)) throw unsupported(this.text, 'syntax', `parse column type ${type}`, this.span(x));
+        columns.push({ name, type });
+        re += last ? '(.*)' : '(.*?)';
+      } else {
+        throw this.unsupportedSyntax(x, 'parse pattern');
+      }
+    });
+    let pattern: RegExp;
+    try {
+      pattern = new RegExp(re, flags.replace(/[^ims]/g, ''));
+    } catch {
+      throw invalidQuery(
+        this.text,
+        'SemanticError',
+        'The parse pattern is not a valid regular expression.',
+        this.span(e),
+      );
+    }
+    return { op: 'parse', kind, source, pattern, columns };
+  }
+
+  private mvApply(e: KElement): Operator {
+    let itemIndex: string | undefined;
+    for (const p of this.params(e, ['with_itemindex'])) itemIndex = p.value;
+    const items: MvExpandItem[] = listItems(prop(e, 'Expressions')).map((x) => this.expandItem(x));
+    const limitClause = prop(e, 'RowLimitClause');
+    const limitExpr = limitClause ? prop(limitClause, 'RowLimit') : null;
+    if (prop(e, 'ContextIdClause')) throw this.unsupportedSyntax(e, 'mv-apply context_id');
+    const sub = this.need(prop(e, 'Subquery'), e);
+    this.contextDepth++;
+    let subquery: Tabular;
+    try {
+      subquery = this.tabular(this.need(prop(sub, 'Expression'), sub), 'context');
+    } finally {
+      this.contextDepth--;
+    }
+    const op: Operator = { op: 'mv-apply', items, subquery };
+    if (itemIndex !== undefined) op.itemIndex = itemIndex;
+    if (limitExpr) op.limit = this.scalar(limitExpr);
+    return op;
+  }
+
+  private expandItem(x: KElement): MvExpandItem {
+    const inner = this.need(prop(x, 'Expression'), x);
+    const item: MvExpandItem = { target: this.named(inner) };
+    const toTypeOf = prop(x, 'ToTypeOf');
+    if (toTypeOf) {
+      const typeOf = this.need(prop(toTypeOf, 'TypeOf'), toTypeOf);
+      const first = listItems(prop(typeOf, 'Types'))[0];
+      const type = first ? this.span(first).text.trim() : '';
+      if (!CAST_TYPES.has(type)) throw unsupported(this.text, 'syntax', `to typeof(${type})`, this.span(toTypeOf));
+      item.castTo = type;
+    }
+    return item;
   }
 
   private mvExpand(e: KElement): Operator {
@@ -454,19 +703,7 @@ class Converter {
         throw unsupported(this.text, 'syntax', `${p.name}=${p.value}`, p.at);
       }
     }
-    const items: MvExpandItem[] = listItems(prop(e, 'Expressions')).map((x) => {
-      const inner = this.need(prop(x, 'Expression'), x);
-      const item: MvExpandItem = { target: this.named(inner) };
-      const toTypeOf = prop(x, 'ToTypeOf');
-      if (toTypeOf) {
-        const typeOf = this.need(prop(toTypeOf, 'TypeOf'), toTypeOf);
-        const first = listItems(prop(typeOf, 'Types'))[0];
-        const type = first ? this.span(first).text.trim() : '';
-        if (!CAST_TYPES.has(type)) throw unsupported(this.text, 'syntax', `to typeof(${type})`, this.span(toTypeOf));
-        item.castTo = type;
-      }
-      return item;
-    });
+    const items: MvExpandItem[] = listItems(prop(e, 'Expressions')).map((x) => this.expandItem(x));
     const limitClause = prop(e, 'RowLimitClause');
     const limitExpr = limitClause ? prop(limitClause, 'RowLimit') : null;
     const op: Operator = { op: 'mv-expand', items, bagKind };
@@ -774,9 +1011,12 @@ class Converter {
         const nameNode = this.need(prop(e, 'Name'), e);
         const name = this.nameOf(nameNode);
         const at = this.span(e);
+        const argList = this.need(prop(e, 'ArgumentList'), e);
+        if (this.functions.get(name) === 'scalar') {
+          return { kind: 'ucall', name, args: listItems(prop(argList, 'Expressions')).map((x) => this.scalar(x)), at };
+        }
         if (!Object.hasOwn(SCALAR_FUNCTIONS, name))
           throw this.unknownOrUnsupportedFunction(name, this.span(nameNode), false);
-        const argList = this.need(prop(e, 'ArgumentList'), e);
         return { kind: 'call', name, args: listItems(prop(argList, 'Expressions')).map((x) => this.scalar(x)), at };
       }
       default:
@@ -802,12 +1042,20 @@ class Converter {
         return text === 'true' ? true : text === 'false' ? false : null;
       case 'NullLiteralExpression':
         return null;
-      case 'DateTimeLiteralExpression':
-        throw this.unsupportedSyntax(e, 'datetime literal');
-      case 'TimespanLiteralExpression':
-        throw this.unsupportedSyntax(e, 'timespan literal');
+      case 'DateTimeLiteralExpression': {
+        if (text === undefined || text === 'null') return null;
+        const d = parseDateTime(text);
+        if (!d) throw invalidQuery(this.text, 'SemanticError', `Invalid datetime literal '${text}'.`, this.span(e));
+        return d;
+      }
+      case 'TimespanLiteralExpression': {
+        if (text === undefined || text === 'null') return null;
+        const t = parseTimespan(text);
+        if (!t) throw invalidQuery(this.text, 'SemanticError', `Invalid timespan literal '${text}'.`, this.span(e));
+        return t;
+      }
       case 'GuidLiteralExpression':
-        throw this.unsupportedSyntax(e, 'guid literal');
+        return text === undefined || text === 'null' ? null : text.toLowerCase();
       default:
         throw this.unsupportedSyntax(e);
     }

@@ -4,10 +4,13 @@
  * value is `null`.
  */
 
+import { KDateTime, KTimespan, isTemporal, parseDateTime, parseTimespan } from './time';
+
 export type Bag = Record<string, unknown>;
 
+/** A dynamic property bag (a JSON object; datetimes and timespans are not bags). */
 export function isBag(v: unknown): v is Bag {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !isTemporal(v);
 }
 
 export function isNull(v: unknown): v is null | undefined {
@@ -19,7 +22,33 @@ export function toStr(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (isTemporal(v)) return v.toString();
   return JSON.stringify(v);
+}
+
+/** `todatetime()`: datetimes stay, text is parsed (ISO 8601, RFC 1123), anything else is null. */
+export function toDateTime(v: unknown): KDateTime | null {
+  if (v instanceof KDateTime) return v;
+  if (typeof v === 'string') return parseDateTime(v);
+  return null;
+}
+
+/** `totimespan()`: timespans stay, text is parsed (`1.02:03:04`, `1d`), numbers are ticks. */
+export function toTimespan(v: unknown): KTimespan | null {
+  if (v instanceof KTimespan) return v;
+  if (typeof v === 'string') return parseTimespan(v);
+  if (typeof v === 'number' && Number.isFinite(v)) return new KTimespan(Math.trunc(v));
+  return null;
+}
+
+/** The other operand as a value of the same temporal kind as `like` (a string is parsed), or null. */
+function coerceTemporal(like: KDateTime | KTimespan, other: unknown): KDateTime | KTimespan | null {
+  if (like instanceof KDateTime) return toDateTime(other);
+  return other instanceof KTimespan ? other : typeof other === 'string' ? parseTimespan(other) : null;
+}
+
+function temporalNumber(v: KDateTime | KTimespan): number {
+  return v instanceof KDateTime ? v.value : v.ticks;
 }
 
 const INT_TEXT = /^[+-]?\d+$/;
@@ -76,6 +105,12 @@ function jsonEqual(a: unknown, b: unknown): boolean {
 /** `==`: null == null → null, null == x → false; dynamic scalars compare with strings as text. */
 export function kEquals(a: unknown, b: unknown): boolean | null {
   if (isNull(a) || isNull(b)) return isNull(a) && isNull(b) ? null : false;
+  if (isTemporal(a) || isTemporal(b)) {
+    const x = isTemporal(a) ? a : coerceTemporal(b as KDateTime | KTimespan, a);
+    const y = isTemporal(a) ? coerceTemporal(a, b) : (b as KDateTime | KTimespan);
+    if (x === null || y === null || x.constructor !== y.constructor) return false;
+    return temporalNumber(x) === temporalNumber(y);
+  }
   const ta = typeof a;
   const tb = typeof b;
   if (ta === tb) return ta === 'object' ? jsonEqual(a, b) : a === b;
@@ -100,6 +135,13 @@ export function kEqualsCi(a: unknown, b: unknown): boolean {
 /** `<`, `>`, ...: the sign of a - b for comparable values, or null. */
 export function kCompare(a: unknown, b: unknown): number | null {
   if (isNull(a) || isNull(b)) return null;
+  if (isTemporal(a) || isTemporal(b)) {
+    const x = isTemporal(a) ? a : coerceTemporal(b as KDateTime | KTimespan, a);
+    const y = isTemporal(a) ? coerceTemporal(a, b) : (b as KDateTime | KTimespan);
+    if (x === null || y === null || x.constructor !== y.constructor) return null;
+    const d = temporalNumber(x) - temporalNumber(y);
+    return d < 0 ? -1 : d > 0 ? 1 : 0;
+  }
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
@@ -115,6 +157,8 @@ export function kCompare(a: unknown, b: unknown): number | null {
 }
 
 function typeRank(v: unknown): number {
+  if (v instanceof KDateTime) return 6;
+  if (v instanceof KTimespan) return 7;
   switch (typeof v) {
     case 'boolean':
       return 1;
@@ -135,6 +179,7 @@ export function sortCompare(a: unknown, b: unknown): number {
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  if (isTemporal(a) && isTemporal(b)) return temporalNumber(a) - temporalNumber(b);
   const ja = JSON.stringify(a);
   const jb = JSON.stringify(b);
   return ja < jb ? -1 : ja > jb ? 1 : 0;
@@ -174,6 +219,8 @@ export function keyOf(v: unknown): string {
   if (v === null || v === undefined) return 'n';
   if (typeof v === 'number') return `d${v}`;
   if (typeof v === 'boolean') return v ? 'bt' : 'bf';
+  if (v instanceof KDateTime) return `t${v.value}`;
+  if (v instanceof KTimespan) return `p${v.ticks}`;
   return `j${JSON.stringify(v)}`;
 }
 
@@ -183,6 +230,8 @@ export function kustoTypeName(v: unknown): string {
   if (typeof v === 'string') return 'string';
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'number') return Number.isInteger(v) ? 'long' : 'real';
+  if (v instanceof KDateTime) return 'datetime';
+  if (v instanceof KTimespan) return 'timespan';
   return Array.isArray(v) ? 'array' : 'dictionary';
 }
 
