@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import type { QueryRequest, QueryResponse, ResourceGraphClient } from '@azure/arm-resourcegraph';
 import type { PipelineResponse } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
+import { assertNever } from '../../core/assert';
 import type { AzureErrorInfo, InventorySource, Scope } from '../../ports';
 import type { AzureClients } from './clients';
 import { allCodes, type ArmError, isRetryable, parseArmErrorBody, statusCodeOf, toAzureErrorInfo } from './errors';
@@ -136,15 +137,15 @@ export class ResourceGraphQueryError extends ResourceGraphRequestError {
 const QUERY_ERROR_CODES = new Set(['invalidquery', 'invalidquerylanguage', 'parserfailure']);
 
 /**
- * The folder holding the `.kql` files. They stay in `src/queries` (tsc does not copy them), so from
- * `src/adapters/azure` (vitest, ts sources) it is `../../queries`, and from the compiled
- * `dist/src/adapters/azure` it is the package root's `src/queries`.
+ * The folder holding the `.kql` files: `queries` beside `adapters`, which is `src/queries` when running the
+ * TypeScript sources and `dist/src/queries` in the compiled output (`npm run build` copies them there), so the
+ * deployed package carries its queries.
  */
 export function defaultQueriesDir(): string {
-  const candidates = [path.resolve(__dirname, '../../queries'), path.resolve(__dirname, '../../../../src/queries')];
-  const found = candidates.find((d) => fs.existsSync(d) && fs.readdirSync(d).some((f) => f.endsWith('.kql')));
-  if (!found) throw new Error(`no .kql queries found in ${candidates.join(' or ')}`);
-  return found;
+  const dir = path.resolve(__dirname, '../../queries');
+  if (!fs.existsSync(dir) || !fs.readdirSync(dir).some((f) => f.endsWith('.kql')))
+    throw new Error(`no .kql queries found in ${dir}`);
+  return dir;
 }
 
 /** Reads every `*.kql` file of a folder, sorted by name. */
@@ -482,5 +483,7 @@ export function describeEvent(e: ResourceGraphEvent): string {
       return `resource graph: ${e.query}: waiting ${e.waitMs} ms (${e.reason}${e.status !== undefined ? `, HTTP ${e.status}` : ''}${e.attempt !== undefined ? `, attempt ${e.attempt}` : ''})`;
     case 'truncated':
       return `resource graph: ${e.query}: result truncated (the query must project id to be paged)`;
+    default:
+      return assertNever(e, 'inventory progress event');
   }
 }
