@@ -14,7 +14,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // test/fidelity reads shared/ beside the repository: `npm run test:fidelity` runs it, with its own config.
-    exclude: [...configDefaults.exclude, 'test/fidelity/**'],
+    // test/reliability has its own config too: `npm run test:reliability`.
+    exclude: [...configDefaults.exclude, 'test/fidelity/**', 'test/reliability/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

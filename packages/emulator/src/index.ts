@@ -71,6 +71,8 @@ export interface EmulatorState {
   counters: { requests: number; throttled: number; faultsInjected: number; byStatus: Record<string, number> };
   /** The active fault spec and the faults injected so far, by kind. */
   faults: { spec: string; injected: Record<string, number> };
+  /** Every vault's backup policies, keyed by lower-case policy id. */
+  backupPolicies: Record<string, Record<string, unknown>>;
 }
 
 /** A started emulator. */

@@ -526,6 +526,18 @@ function respond(
   res.end(bytes);
 }
 
+/** Every vault's backup policies, keyed by lower-case policy id (they are not Resource Graph rows). */
+function backupPolicies(engine: Engine): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const row of engine.store.all('Resources')) {
+    if (row['type'] !== 'microsoft.recoveryservices/vaults') continue;
+    const vaultId = String(row['id']);
+    for (const [name, policy] of engine.store.vaultBackup(vaultId).policies)
+      out[`${normId(vaultId)}/backuppolicies/${name}`] = structuredClone(policy);
+  }
+  return out;
+}
+
 /** The document the state endpoint answers with. */
 export function stateDocument(engine: Engine) {
   const snap = engine.store.snapshot();
@@ -537,6 +549,7 @@ export function stateDocument(engine: Engine) {
     asyncOperations: engine.ops.list(),
     counters: structuredClone(engine.counters),
     faults: faultsDocument(engine),
+    backupPolicies: backupPolicies(engine),
   };
 }
 

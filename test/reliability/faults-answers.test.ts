@@ -1,0 +1,40 @@
+/**
+ * Answer faults during `sweep --apply`: operations that never finish or fail, a long Retry-After, token
+ * expiry mid-run, index lag after a create, throttling and server errors. Each scenario stops the faults,
+ * runs ONE more `sweep --apply`, and a verifying sweep must plan nothing, with no duplicate and no
+ * pre-existing object changed.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { baseline, builtCli, explain, faultScenario } from './harness';
+
+const SCENARIOS: [string, string][] = [
+  ['operations that never finish', 'lro-stuck=1x@PUT:*/securityRules/*,lro-stuck=1x@PUT:*/vaults/*'],
+  ['operations that end Failed', 'lro-fail=0.5'],
+  ['a long Retry-After on throttled writes', '429=2x@PUT,retry-after=600'],
+  ['the token expiring in the middle of the run', 'expired=1+12'],
+  ['404 just after a create (index lag)', 'index-lag=3000@PUT'],
+  ['throttling and server errors', '429=0.15,500=0.1,503=0.1,conflict=0.1'],
+];
+
+describe('sweep --apply under answer faults converges once the faults stop', () => {
+  let open: string[] = [];
+  beforeAll(async () => {
+    expect(builtCli(), 'run `npm run build` first: the scenarios spawn bin/warden.js').toBe(true);
+    open = await baseline();
+  }, 120_000);
+
+  it.each(SCENARIOS)('%s (%s)', async (label, spec) => {
+    const o = await faultScenario(label, spec, open);
+    const why = explain(o);
+    expect(
+      Object.values(o.injected).reduce((a, b) => a + b, 0),
+      `no fault was injected\n${why}`,
+    ).toBeGreaterThan(0);
+    expect(o.faulty.timedOut, `the faulty run hung\n${why}`).toBe(false);
+    expect(o.clean.timedOut, `the run after the faults hung\n${why}`).toBe(false);
+    expect(o.planned, `the verifying sweep still plans actions\n${why}`).toBe(0);
+    expect(o.extraOpen, why).toEqual([]);
+    expect(o.duplicates, why).toEqual([]);
+    expect(o.modified, why).toEqual([]);
+  });
+});
