@@ -1,41 +1,30 @@
 /**
- * Splits a plan into independent groups for the remediation queue: a create-vault with every
- * enable-protection (and trigger-backup) that uses the new vault; each other enable-protection with its
- * trigger-backup; each add-nsg-rule alone. Within a group, the plan's order is kept.
+ * Splits a plan into independent groups for the remediation queue: an action joins the group of the
+ * actions it depends on (core/actions: `dependsOn`), and one that depends on nothing starts a group. So a
+ * create-vault travels with every enable-protection (and trigger-backup) that uses the new vault, each
+ * other enable-protection with its trigger-backup, each add-nsg-rule alone. Within a group, the plan's
+ * order is kept.
  */
-import { idKey } from '../core/ids';
-import type { Action } from '../core/model';
+import { dependenciesOf, type Action } from '../core/actions';
 
 /** Groups actions so that each group can be executed by one job, independently of the others. */
 export function groupActions(actions: readonly Action[]): Action[][] {
-  const groups: Action[][] = [];
-  const byVault = new Map<string, Action[]>();
-  const byVm = new Map<string, Action[]>();
-  for (const a of actions) {
-    switch (a.kind) {
-      case 'create-vault': {
-        const g = [a];
-        groups.push(g);
-        byVault.set(idKey(a.target), g);
-        break;
-      }
-      case 'enable-protection': {
-        const g = byVault.get(idKey(a.params.vaultId));
-        if (g) g.push(a);
-        else groups.push([a]);
-        byVm.set(idKey(a.target), g ?? (groups[groups.length - 1] as Action[]));
-        break;
-      }
-      case 'trigger-backup': {
-        const g = byVm.get(idKey(a.target));
-        if (g) g.push(a);
-        else groups.push([a]);
-        break;
-      }
-      case 'add-nsg-rule':
-        groups.push([a]);
-        break;
+  const groupOf: number[][] = [];
+  const groups: number[][] = [];
+  actions.forEach((_, i) => {
+    const joined = [...new Set(dependenciesOf(actions, i).map((d) => groupOf[d]))].filter((g) => g !== undefined);
+    const [first, ...others] = joined;
+    const group = first ?? [];
+    if (!first) groups.push(group);
+    // An action that depends on two groups merges them: both must run in its job.
+    for (const other of others) {
+      group.push(...other);
+      groups.splice(groups.indexOf(other), 1);
+      for (const j of other) groupOf[j] = group;
     }
-  }
-  return groups;
+    group.push(i);
+    group.sort((a, b) => a - b);
+    groupOf[i] = group;
+  });
+  return groups.map((g) => g.map((i) => actions[i]).filter((a) => a !== undefined));
 }

@@ -3,73 +3,10 @@
  * logged and acknowledged, never retried forever.
  */
 import { z } from 'zod';
-import type { Action } from '../core/model';
-import type { Scope, Trigger } from '../ports';
-
-/** One shard of a sweep: a batch of at most 300 subscriptions, one management group, or the tenant. */
-export interface ShardMessage {
-  sweepId: string;
-  trigger: Trigger;
-  shardIndex: number;
-  shardCount: number;
-  scope: Scope;
-  startedAt: string;
-}
-
-/** One action group: actions that must run in order (create-vault then its enable-protections). */
-export interface RemediationJobMessage {
-  sweepId: string;
-  trigger: Trigger;
-  actions: Action[];
-  enqueuedAt: string;
-}
+import { ACTION_SCHEMA } from '../core/actions';
 
 const trigger = z.enum(['timer', 'event', 'cli']);
 const scope = z.object({ subscriptions: z.array(z.string()), managementGroups: z.array(z.string()) });
-const resolves = z.array(z.string());
-
-const action = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('create-vault'),
-    target: z.string().min(1),
-    resolves,
-    params: z.object({
-      location: z.string(),
-      storageRedundancy: z.string(),
-      resourceGroup: z.string(),
-      name: z.string(),
-    }),
-  }),
-  z.object({
-    kind: z.literal('enable-protection'),
-    target: z.string().min(1),
-    resolves,
-    params: z.object({ vaultId: z.string(), policyId: z.string() }),
-  }),
-  z.object({
-    kind: z.literal('trigger-backup'),
-    target: z.string().min(1),
-    resolves,
-    params: z.object({ vaultId: z.string(), recoveryPointExpiryTimeInUTC: z.string() }),
-  }),
-  z.object({
-    kind: z.literal('add-nsg-rule'),
-    target: z.string().min(1),
-    resolves,
-    params: z.object({
-      name: z.string(),
-      direction: z.literal('Outbound'),
-      access: z.literal('Allow'),
-      protocol: z.literal('Tcp'),
-      sourceAddressPrefix: z.literal('VirtualNetwork'),
-      sourcePortRange: z.literal('*'),
-      destinationAddressPrefix: z.string(),
-      destinationPortRanges: z.array(z.string()).min(1),
-      priority: z.number().int().min(100).max(4096),
-      description: z.string(),
-    }),
-  }),
-]);
 
 const shardSchema = z.object({
   sweepId: z.string().min(1),
@@ -82,9 +19,15 @@ const shardSchema = z.object({
 const jobSchema = z.object({
   sweepId: z.string().min(1),
   trigger,
-  actions: z.array(action).min(1),
+  actions: z.array(ACTION_SCHEMA).min(1),
   enqueuedAt: z.string(),
 });
+
+/** One shard of a sweep: a batch of at most 300 subscriptions, one management group, or the tenant. */
+export type ShardMessage = z.infer<typeof shardSchema>;
+
+/** One action group: actions that must run in order (create-vault then its enable-protections). */
+export type RemediationJobMessage = z.infer<typeof jobSchema>;
 
 /** A message that failed validation. */
 export class InvalidMessageError extends Error {
@@ -113,4 +56,4 @@ export const parseShardMessage = (raw: unknown): ShardMessage => parse(shardSche
 
 /** Validates a `remediation-jobs` message. */
 export const parseRemediationJob = (raw: unknown): RemediationJobMessage =>
-  parse(jobSchema as z.ZodType<RemediationJobMessage>, raw, 'remediation-jobs message');
+  parse(jobSchema, raw, 'remediation-jobs message');

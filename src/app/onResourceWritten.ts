@@ -9,7 +9,8 @@ import { classifyEvent, eventKeys, fromEventGridEvent } from '../core/events';
 import { assessInventory } from '../core/engine';
 import { idKey } from '../core/ids';
 import { Inventory } from '../core/inventory';
-import type { Action, Finding } from '../core/model';
+import { dependenciesOf, type Action } from '../core/actions';
+import type { Finding } from '../core/model';
 import type { ActionResult, Clock, Ledger, Remediator, ResourceReader, TelemetrySink } from '../ports';
 import { isTransient, TransientFailureError } from './transient';
 
@@ -66,7 +67,7 @@ async function evaluateVm(deps: EventDeps, vmId: string, sweepId: string): Promi
       : { outcome: 'compliant', detail: 'no finding', transient: [] };
   }
   const keys = new Set(open.map((f) => `${f.ruleId}|${idKey(f.resourceId)}`));
-  const actions = actionsFor(vm.id, report.actions, keys);
+  const actions = actionsFor(report.actions, keys);
   const ruleList = [...new Set(open.map((f) => f.ruleId))].join(', ');
   if (deps.mode !== 'remediate' || actions.length === 0) {
     return {
@@ -100,20 +101,20 @@ async function evaluateVm(deps: EventDeps, vmId: string, sweepId: string): Promi
   };
 }
 
-/** The actions of a plan that concern one VM: those resolving its findings, the vaults they need, its first backup. */
-function actionsFor(vmId: string, plan: readonly Action[], keys: ReadonlySet<string>): Action[] {
-  const vm = idKey(vmId);
-  const vaults = new Set(
-    plan
-      .filter((a) => a.kind === 'enable-protection' && idKey(a.target) === vm)
-      .map((a) => idKey((a as { params: { vaultId: string } }).params.vaultId)),
-  );
-  return plan.filter(
-    (a) =>
-      a.resolves.some((k) => keys.has(k)) ||
-      (a.kind === 'create-vault' && vaults.has(idKey(a.target))) ||
-      (a.kind === 'trigger-backup' && idKey(a.target) === vm),
-  );
+/**
+ * The actions of a plan that concern one VM's findings: those resolving them, the actions these depend on
+ * (the vault they need), and the dependents that resolve nothing themselves (its first backup).
+ */
+function actionsFor(plan: readonly Action[], keys: ReadonlySet<string>): Action[] {
+  const chosen = new Set<number>();
+  plan.forEach((a, i) => {
+    if (a.resolves.some((k) => keys.has(k))) chosen.add(i);
+  });
+  plan.forEach((a, i) => {
+    if (a.resolves.length === 0 && dependenciesOf(plan, i).some((d) => chosen.has(d))) chosen.add(i);
+  });
+  for (const i of [...chosen].sort((a, b) => b - a)) for (const d of dependenciesOf(plan, i)) chosen.add(d);
+  return plan.filter((_, i) => chosen.has(i));
 }
 
 /** Handles one Event Grid or CloudEvents event. Throws TransientFailureError only for retryable failures. */

@@ -1,6 +1,7 @@
 /**
  * Runs the rule registry over an inventory and applies exemptions. Pure: the time comes in as `now`.
  */
+import { assertNever } from './assert';
 import type { EngineConfig } from './engine-config';
 import { idKey } from './ids';
 import type { Inventory } from './inventory';
@@ -68,6 +69,8 @@ function subjectsOf(
       }));
     case 'protectedItem':
       return inventory.protectedItems.map((p) => ({ id: p.id, tags: {}, run: (ctx) => rule.evaluate(p, ctx) }));
+    default:
+      return assertNever(rule, 'rule subject');
   }
 }
 
@@ -111,7 +114,7 @@ export function evaluate(
       if (violations.length === 0) continue;
       const exemption = exemptionFor(subject.id, subject.tags);
       for (const v of violations) {
-        const details = { ...v.details };
+        const details: Record<string, unknown> = { ...v.details };
         if (exemption.exempt && exemption.until) details.exemptUntil = exemption.until;
         findings.push({
           ruleId: rule.id,

@@ -2,6 +2,7 @@
  * The inventory: every resource backup compliance depends on, indexed by case-insensitive id, with the
  * lookups the rules need (VM → NIC → ipconfig → subnet → NSG, VM → protected item → vault).
  */
+import { assertNever } from './assert';
 import { idKey, subscriptionOf } from './ids';
 import type {
   IpConfiguration,
@@ -104,6 +105,8 @@ export class Inventory {
       }
       case 'ignored':
         break;
+      default:
+        assertNever(parsed, 'row kind');
     }
   }
 

@@ -148,57 +148,15 @@ export interface Finding {
   details: Record<string, unknown>;
 }
 
-/** The parameters of a security rule that `add-nsg-rule` creates. */
-export interface SecurityRuleParams {
-  name: string;
-  direction: 'Outbound';
-  access: 'Allow';
-  protocol: 'Tcp';
-  sourceAddressPrefix: 'VirtualNetwork';
-  sourcePortRange: '*';
-  destinationAddressPrefix: string;
-  destinationPortRanges: string[];
-  priority: number;
-  description: string;
-}
-
-/** Creates a Recovery Services vault with its storage redundancy set at creation. */
-export interface CreateVaultAction {
-  kind: 'create-vault';
-  target: string;
-  params: { location: string; storageRedundancy: string; resourceGroup: string; name: string };
-  resolves: FindingKey[];
-}
-
-/** Registers a VM with a vault and policy. */
-export interface EnableProtectionAction {
-  kind: 'enable-protection';
-  target: string;
-  params: { vaultId: string; policyId: string };
-  resolves: FindingKey[];
-}
-
-/** Adds one narrow outbound allow rule to an NSG. */
-export interface AddNsgRuleAction {
-  kind: 'add-nsg-rule';
-  target: string;
-  params: SecurityRuleParams;
-  resolves: FindingKey[];
-}
-
-/** Triggers the first backup ("Backup now") of a newly protected VM. */
-export interface TriggerBackupAction {
-  kind: 'trigger-backup';
-  target: string;
-  params: { vaultId: string; recoveryPointExpiryTimeInUTC: string };
-  resolves: FindingKey[];
-}
-
-/** One planned change. */
-export type Action = CreateVaultAction | EnableProtectionAction | AddNsgRuleAction | TriggerBackupAction;
-
-/** The kinds of action the planner can produce. */
-export type ActionKind = Action['kind'];
+export type {
+  Action,
+  ActionKind,
+  AddNsgRuleAction,
+  CreateVaultAction,
+  EnableProtectionAction,
+  SecurityRuleParams,
+  TriggerBackupAction,
+} from './actions';
 
 /** The key of a finding. */
 export function findingKey(ruleId: string, resourceId: string): FindingKey {

@@ -94,8 +94,9 @@ export function storageServiceTag(location: string): string {
   return `Storage.${serviceTagRegion(location) ?? normaliseLocation(location)}`;
 }
 
-/** True when two locations are the same region ('East US' and 'eastus' are); an empty location matches nothing. */
-export function sameLocation(a: string, b: string): boolean {
+/** True when two locations are the same region ('East US' and 'eastus' are); an empty or absent location matches nothing. */
+export function sameLocation(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
   const left = normaliseLocation(a);
   return left !== '' && left === normaliseLocation(b);
 }

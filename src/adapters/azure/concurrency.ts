@@ -1,4 +1,4 @@
-/** Small promise-based concurrency primitives for the remediator: a counting semaphore and a keyed mutex. */
+/** Small promise-based concurrency primitives of the adapters: a counting semaphore, a keyed mutex and a bounded map. */
 
 /** A counting semaphore: at most `limit` holders at once, served in arrival order. */
 export class Semaphore {
@@ -70,4 +70,18 @@ export class KeyedMutex {
     });
     return result;
   }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

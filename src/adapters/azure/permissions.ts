@@ -7,16 +7,13 @@
  * Backup Operator on the vault plus `Microsoft.Compute/virtualMachines/write` on the VM
  * (https://learn.microsoft.com/azure/backup/backup-rbac-rs-vault, "Minimum role requirements").
  */
+import { ACTION_KINDS, definitionOf, type RequiredOperation } from '../../core/actions';
 
 /** One required operation and why. */
-export interface RequiredOperation {
-  operation: string;
-  /** The SDK call (or service-side check) that needs it. */
-  usedBy: string;
-}
+export type { RequiredOperation } from '../../core/actions';
 
-/** The operations with their reasons, grouped as the adapters use them. */
-export const REQUIRED_OPERATIONS: readonly RequiredOperation[] = [
+/** The operations of the inventory (Resource Graph rows, and the reads before a write). */
+const INVENTORY_OPERATIONS: readonly RequiredOperation[] = [
   // --- inventory (resourceGraph.ts) ---
   {
     operation: 'Microsoft.ResourceGraph/resources/read',
@@ -42,84 +39,12 @@ export const REQUIRED_OPERATIONS: readonly RequiredOperation[] = [
     operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/read',
     usedBy: 'protected-items.kql rows (RecoveryServicesResources)',
   },
+];
 
-  // --- create-vault ---
-  {
-    operation: 'Microsoft.Resources/subscriptions/resourceGroups/read',
-    usedBy: 'resourcesClient.resourceGroups.checkExistence',
-  },
-  {
-    operation: 'Microsoft.Resources/subscriptions/resourceGroups/write',
-    usedBy: 'resourcesClient.resourceGroups.createOrUpdate (only when the group does not exist)',
-  },
-  {
-    operation: 'Microsoft.RecoveryServices/Vaults/write',
-    usedBy: 'recoveryServicesClient.vaults.beginCreateOrUpdateAndWait',
-  },
-  {
-    operation: 'Microsoft.RecoveryServices/Vaults/operationStatus/read',
-    usedBy: 'vaults.beginCreateOrUpdateAndWait polling (vaults/{name}/operationStatus/{id})',
-  },
-  {
-    operation: 'Microsoft.RecoveryServices/Vaults/operationResults/read',
-    usedBy: 'vaults.beginCreateOrUpdateAndWait polling (final-state-via location: vaults/{name}/operationResults/{id})',
-  },
-
-  // --- enable-protection ---
-  {
-    operation: 'Microsoft.RecoveryServices/locations/backupStatus/action',
-    usedBy: 'backupClient.backupStatus.get (already protected, and where?)',
-  },
-  {
-    operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/refreshContainers/action',
-    usedBy: 'backupClient.protectionContainers.refresh',
-  },
-  {
-    operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/operationResults/read',
-    usedBy: 'backupClient.protectionContainerRefreshOperationResults.get',
-  },
-  {
-    operation: 'Microsoft.RecoveryServices/Vaults/backupProtectableItems/read',
-    usedBy: 'backupClient.backupProtectableItems.list',
-  },
-  {
-    operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/write',
-    usedBy: 'backupClient.protectedItems.createOrUpdate',
-  },
-  {
-    operation:
-      'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/operationsStatus/read',
-    usedBy: 'backupClient.protectedItemOperationStatuses.get',
-  },
-  {
-    operation: 'Microsoft.RecoveryServices/Vaults/backupPolicies/read',
-    usedBy: 'protectedItems.createOrUpdate: the service reads the policyId it is given',
-  },
-  {
-    operation: 'Microsoft.Compute/virtualMachines/write',
-    usedBy:
-      'protectedItems.createOrUpdate: enabling backup installs the backup extension on the VM (backup-rbac-rs-vault)',
-  },
-
-  // --- trigger-backup ---
-  {
-    operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/backup/action',
-    usedBy: 'backupClient.backups.trigger',
-  },
-
-  // --- add-nsg-rule ---
-  {
-    operation: 'Microsoft.Network/networkSecurityGroups/securityRules/read',
-    usedBy: 'securityRules.beginCreateOrUpdateAndWait final GET of the rule',
-  },
-  {
-    operation: 'Microsoft.Network/networkSecurityGroups/securityRules/write',
-    usedBy: 'networkClient.securityRules.beginCreateOrUpdateAndWait',
-  },
-  {
-    operation: 'Microsoft.Network/locations/operations/read',
-    usedBy: 'securityRules.beginCreateOrUpdateAndWait polling (Azure-AsyncOperation: locations/{l}/operations/{id})',
-  },
+/** The operations with their reasons: the inventory's, then each action kind's (core/actions). */
+export const REQUIRED_OPERATIONS: readonly RequiredOperation[] = [
+  ...INVENTORY_OPERATIONS,
+  ...ACTION_KINDS.flatMap((kind) => definitionOf(kind).permissions),
 ];
 
 /** Every ARM authorization action the remediator and the inventory perform (see {@link REQUIRED_OPERATIONS}). */

@@ -26,6 +26,7 @@
  * - `skipped` with detail `dependency-failed` → `failed`; any other skip leaves the status as it is;
  * - an entry that is `exempt` or `resolved` keeps its status (the action only adds to its history).
  */
+import { assertNever } from '../../core/assert';
 import { findingKey, type Action, type Finding, type FindingKey } from '../../core/model';
 import type { ActionResult, FindingChange, LedgerContext, LedgerEntry, LedgerStatus } from '../../ports';
 
@@ -100,8 +101,12 @@ function seenStatus(current: LedgerEntry, finding: Finding, now: Date): LedgerSt
       return current.lastAction && now.getTime() - Date.parse(current.lastAction.at) < SETTLE_MS
         ? current.status
         : 'open';
-    default:
+    case 'open':
+    case 'exempt':
+    case 'resolved':
       return 'open';
+    default:
+      return assertNever(current.status, 'ledger status');
   }
 }
 

@@ -27,6 +27,9 @@ import type {
   SweepSummary,
 } from '../../ports';
 import { createCredential } from '../azure/credential';
+import { mapLimit } from '../azure/concurrency';
+import { statusCodeOf } from '../azure/errors';
+import { realSleep } from '../azure/retry';
 import { MemoryLedger } from './memoryLedger';
 import {
   changeOf,
@@ -203,30 +206,6 @@ function toSummary(props: Record<string, unknown>): SweepSummary {
   return sweepEntitySchema.parse(props);
 }
 
-function statusOf(err: unknown): number | undefined {
-  if (typeof err === 'object' && err !== null && 'statusCode' in err && typeof err.statusCode === 'number')
-    return err.statusCode;
-  return undefined;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 interface Stored<T> {
   value: T;
   etag: string;
@@ -364,7 +343,7 @@ export class TableLedger implements Ledger {
         await this.client.updateEntity(entity, 'Replace', { etag: existing.etag });
         return true;
       } catch (err) {
-        const status = statusOf(err);
+        const status = statusCodeOf(err);
         if (status === 409 || status === 412) {
           // Another instance created or took over the claim between our read and write: it won.
           const winner = await this.read(partitionKey, rowKey, (p) => claimEntitySchema.parse(p));
@@ -384,7 +363,7 @@ export class TableLedger implements Ledger {
     try {
       await this.client.deleteEntity('dedupe', rowKeyOf(key));
     } catch (err) {
-      if (statusOf(err) !== 404) throw err;
+      if (statusCodeOf(err) !== 404) throw err;
     }
   }
 
@@ -458,7 +437,7 @@ export class TableLedger implements Ledger {
       const e = await this.client.getEntity<Record<string, unknown>>(partitionKey, rowKey);
       return { value: parse(e), etag: e.etag };
     } catch (err) {
-      if (statusOf(err) === 404) return undefined;
+      if (statusCodeOf(err) === 404) return undefined;
       throw err;
     }
   }
@@ -487,9 +466,9 @@ export class TableLedger implements Ledger {
         else await this.client.createEntity(entity);
         return { before: stored?.value, after: next };
       } catch (err) {
-        const status = statusOf(err);
+        const status = statusCodeOf(err);
         if (status !== 412 && status !== 409 && status !== 404) throw err;
-        await sleep(Math.floor(Math.random() * 20 * Math.min(attempt, 5)));
+        await realSleep(Math.floor(Math.random() * 20 * Math.min(attempt, 5)));
       }
     }
     throw new LedgerConflictError(partitionKey, rowKey, this.maxAttempts);

@@ -4,7 +4,7 @@ import type { VirtualMachine } from '../model';
 import { blockedBackupEgress, targetsStorageExplicitly } from '../nsg';
 import { storageServiceTag } from '../regions';
 import type { EngineConfig } from '../engine-config';
-import { fail, pass, type VmRule } from './types';
+import { fail, pass, vmRule } from './types';
 
 /** The TCP ports the backup extension needs to Storage: 443, plus 8443 for managed disks, plus 80 when configured. */
 export function requiredBackupPorts(vm: VirtualMachine, config: EngineConfig): number[] {
@@ -29,20 +29,20 @@ export function primaryPaths(vm: VirtualMachine, paths: EgressPath[]): EgressPat
 }
 
 /** One blocking rule as the finding's details report it. */
-export interface BlockingRule {
+export type BlockingRule = {
   nsgId: string;
   nsgName: string;
   rule: string;
   priority: number;
   port: number;
   explicitStorageDeny: boolean;
-}
+};
 
 /**
  * The backup extension reaches `Storage.<region>` over TCP 443 (and 8443 for managed disks): neither the
  * NIC's nor the subnet's NSG denies it (first match by priority; platform defaults when absent).
  */
-export const nsgBlocksBackupEgress: VmRule = {
+export const nsgBlocksBackupEgress = vmRule({
   id: 'nsg-blocks-backup-egress',
   severity: 'high',
   subject: 'virtualMachine',
@@ -82,4 +82,4 @@ export const nsgBlocksBackupEgress: VmRule = {
       blocking,
     });
   },
-};
+});

@@ -1,8 +1,8 @@
 import { subscriptionOf } from '../ids';
-import { fail, pass, type ProtectedItemRule } from './types';
+import { fail, pass, protectedItemRule } from './types';
 
 /** A protected item's source VM still exists. Only judged when the snapshot covers the VM's subscription. */
-export const orphanedProtectedItem: ProtectedItemRule = {
+export const orphanedProtectedItem = protectedItemRule({
   id: 'orphaned-protected-item',
   severity: 'low',
   subject: 'protectedItem',
@@ -16,4 +16,4 @@ export const orphanedProtectedItem: ProtectedItemRule = {
       protectionState: item.protectionState,
     });
   },
-};
+});

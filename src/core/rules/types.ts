@@ -11,17 +11,17 @@ export interface RuleContext {
   warn(message: string): void;
 }
 
-/** A rule's verdict on one subject: nothing (pass), or a violation with its message and details. */
-export interface Violation {
+/** A rule's verdict on one subject: nothing (pass), or a violation with its message and typed details. */
+export interface Violation<Details extends object = object> {
   /** Defaults to the subject's id. */
   resourceId?: string;
   message: string;
-  details: Record<string, unknown>;
+  details: Details;
 }
 
-interface RuleBase {
+interface RuleBase<Id extends string> {
   /** Unique kebab-case id. */
-  id: string;
+  id: Id;
   severity: Severity;
   /** One line: what compliance means for this rule. */
   description: string;
@@ -30,30 +30,48 @@ interface RuleBase {
 }
 
 /** A rule over virtual machines. */
-export interface VmRule extends RuleBase {
+export interface VmRule<Id extends string = string, Details extends object = object> extends RuleBase<Id> {
   subject: 'virtualMachine';
-  evaluate(vm: VirtualMachine, ctx: RuleContext): Violation[];
+  evaluate(vm: VirtualMachine, ctx: RuleContext): Violation<Details>[];
 }
 
 /** A rule over vaults. */
-export interface VaultRule extends RuleBase {
+export interface VaultRule<Id extends string = string, Details extends object = object> extends RuleBase<Id> {
   subject: 'vault';
-  evaluate(vault: Vault, ctx: RuleContext): Violation[];
+  evaluate(vault: Vault, ctx: RuleContext): Violation<Details>[];
 }
 
 /** A rule over protected items. */
-export interface ProtectedItemRule extends RuleBase {
+export interface ProtectedItemRule<Id extends string = string, Details extends object = object> extends RuleBase<Id> {
   subject: 'protectedItem';
-  evaluate(item: ProtectedItem, ctx: RuleContext): Violation[];
+  evaluate(item: ProtectedItem, ctx: RuleContext): Violation<Details>[];
 }
 
 /** A compliance rule: data plus one pure function. */
-export type Rule = VmRule | VaultRule | ProtectedItemRule;
+export type Rule<Id extends string = string, Details extends object = object> =
+  VmRule<Id, Details> | VaultRule<Id, Details> | ProtectedItemRule<Id, Details>;
+
+/** Declares a VM rule, keeping its literal id and its details type for the registry. */
+export const vmRule = <const Id extends string, Details extends object>(
+  rule: VmRule<Id, Details>,
+): VmRule<Id, Details> => rule;
+
+/** Declares a vault rule, keeping its literal id and its details type for the registry. */
+export const vaultRule = <const Id extends string, Details extends object>(
+  rule: VaultRule<Id, Details>,
+): VaultRule<Id, Details> => rule;
+
+/** Declares a protected-item rule, keeping its literal id and its details type for the registry. */
+export const protectedItemRule = <const Id extends string, Details extends object>(
+  rule: ProtectedItemRule<Id, Details>,
+): ProtectedItemRule<Id, Details> => rule;
 
 /** No violation. */
-export const pass = (): Violation[] => [];
+export const pass = (): Violation<never>[] => [];
 
-/** One violation. */
-export const fail = (message: string, details: Record<string, unknown> = {}, resourceId?: string): Violation[] => [
-  resourceId ? { message, details, resourceId } : { message, details },
-];
+/** One violation with its details. */
+export const fail = <Details extends object>(
+  message: string,
+  details: Details,
+  resourceId?: string,
+): Violation<Details>[] => [resourceId ? { message, details, resourceId } : { message, details }];

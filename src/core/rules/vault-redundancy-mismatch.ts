@@ -1,7 +1,7 @@
-import { fail, pass, type VaultRule } from './types';
+import { fail, pass, vaultRule } from './types';
 
 /** A vault's storage redundancy is the configured one. Report only: it is locked once items are protected. */
-export const vaultRedundancyMismatch: VaultRule = {
+export const vaultRedundancyMismatch = vaultRule({
   id: 'vault-redundancy-mismatch',
   severity: 'low',
   subject: 'vault',
@@ -13,4 +13,4 @@ export const vaultRedundancyMismatch: VaultRule = {
           storageRedundancy: vault.storageRedundancy,
           expected: config.storageRedundancy,
         }),
-};
+});

@@ -1,7 +1,15 @@
 import { sameLocation } from '../regions';
 import { tagValue } from '../tags';
-import type { Violation } from './types';
-import { pass, type VmRule } from './types';
+import { pass, vmRule, type Violation } from './types';
+
+/** The details of a vault-region-mismatch finding: which case, and where the vault and the VM are. */
+export type VaultRegionMismatchDetails = {
+  case: 'protected-in-other-region' | 'designated-vault-in-other-region';
+  vaultId: string | undefined;
+  vaultLocation: string | undefined;
+  vmLocation: string;
+  remediable: boolean;
+};
 
 /**
  * A VM is backed up to a vault in its own region (the seed guide: only VMs in the vault's region can be
@@ -9,7 +17,7 @@ import { pass, type VmRule } from './types';
  * moving it breaks the recovery-point chain), or its designated vault (the vault tag) is elsewhere, in
  * which case the planner protects it in a vault of its own region instead.
  */
-export const vaultRegionMismatch: VmRule = {
+export const vaultRegionMismatch = vmRule({
   id: 'vault-region-mismatch',
   severity: 'high',
   subject: 'virtualMachine',
@@ -17,7 +25,7 @@ export const vaultRegionMismatch: VmRule = {
   remediation: 'enable-protection',
   evaluate: (vm, { inventory, config }) => {
     const items = inventory.protectionOf(vm.id);
-    const out: Violation[] = [];
+    const out: Violation<VaultRegionMismatchDetails>[] = [];
     for (const item of items) {
       const vault = inventory.vault(item.vaultId);
       const vaultLocation = vault?.location ?? item.resourceLocation;
@@ -54,4 +62,4 @@ export const vaultRegionMismatch: VmRule = {
     }
     return out;
   },
-};
+});

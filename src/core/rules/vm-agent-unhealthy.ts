@@ -1,4 +1,4 @@
-import { fail, pass, type VmRule } from './types';
+import { fail, pass, vmRule } from './types';
 
 /** Compares dotted version strings numerically: negative when a < b. */
 export function compareVersions(a: string, b: string): number {
@@ -16,7 +16,7 @@ export function compareVersions(a: string, b: string): number {
  * the agent can't be installed remotely. Not applicable without an instance view, or while the VM is
  * stopped (a stopped VM's agent can't report Ready).
  */
-export const vmAgentUnhealthy: VmRule = {
+export const vmAgentUnhealthy = vmRule({
   id: 'vm-agent-unhealthy',
   severity: 'medium',
   subject: 'virtualMachine',
@@ -47,4 +47,4 @@ export const vmAgentUnhealthy: VmRule = {
     }
     return pass();
   },
-};
+});

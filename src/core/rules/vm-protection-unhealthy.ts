@@ -1,4 +1,4 @@
-import { fail, pass, type VmRule } from './types';
+import { fail, pass, vmRule } from './types';
 
 /** Protection states in which the VM is registered but no longer gets new recovery points. */
 export const UNHEALTHY_PROTECTION_STATES = [
@@ -9,7 +9,7 @@ export const UNHEALTHY_PROTECTION_STATES = [
 ];
 
 /** A VM's protected item is in a healthy state. Report only: resuming protection is an operator's call. */
-export const vmProtectionUnhealthy: VmRule = {
+export const vmProtectionUnhealthy = vmRule({
   id: 'vm-protection-unhealthy',
   severity: 'medium',
   subject: 'virtualMachine',
@@ -25,4 +25,4 @@ export const vmProtectionUnhealthy: VmRule = {
       protectedItems: unhealthy.map((i) => ({ id: i.id, vaultId: i.vaultId, protectionState: i.protectionState })),
     });
   },
-};
+});

@@ -1,7 +1,7 @@
-import { fail, pass, type VmRule } from './types';
+import { fail, pass, vmRule } from './types';
 
 /** Every VM is registered with a backup policy in some vault (any subscription of the tenant counts). */
-export const vmUnprotected: VmRule = {
+export const vmUnprotected = vmRule({
   id: 'vm-unprotected',
   severity: 'high',
   subject: 'virtualMachine',
@@ -14,4 +14,4 @@ export const vmUnprotected: VmRule = {
           location: vm.location,
           subscriptionId: vm.subscriptionId,
         }),
-};
+});

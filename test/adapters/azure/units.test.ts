@@ -4,13 +4,11 @@ import { createAzureClients, tlsSettingsFor } from '../../../src/adapters/azure/
 import { KeyedMutex, KeyedSemaphore, Semaphore } from '../../../src/adapters/azure/concurrency';
 import { createCredential, StaticTokenCredential } from '../../../src/adapters/azure/credential';
 import { REMEDIATOR_OPERATIONS, REQUIRED_OPERATIONS } from '../../../src/adapters/azure/permissions';
-import {
-  dependenciesOf,
-  operationIdFrom,
-  protectedItemNamesFor,
-  sameLocation,
-  sameRuleContent,
-} from '../../../src/adapters/azure/remediator';
+import { sameRuleContent } from '../../../src/adapters/azure/executors/addNsgRule';
+import { protectedItemNamesFor } from '../../../src/adapters/azure/executors/enableProtection';
+import { operationIdFrom } from '../../../src/adapters/azure/executors/poller';
+import { dependenciesOf } from '../../../src/core/actions';
+import { sameLocation } from '../../../src/core/regions';
 import { chunk, defaultQueriesDir, loadQueries } from '../../../src/adapters/azure/resourceGraph';
 import type { Action, SecurityRuleParams } from '../../../src/core/model';
 

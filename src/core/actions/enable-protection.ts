@@ -1,0 +1,103 @@
+/**
+ * enable-protection: registers a VM with a vault of its own region and the configured policy. Depends on
+ * the create-vault of its vault when that vault is new, and then runs in that vault's job.
+ */
+import { z } from 'zod';
+import { idKey, sameId } from '../ids';
+import { findingKey } from '../model';
+import type { Action } from './index';
+import { actionFields, type ActionDefinition } from './types';
+import { designationsOf, existingVaultFor, newVaultFor, policyIdFor, protectionKeys } from './vault-choice';
+
+/** A queued enable-protection action. */
+export const enableProtectionSchema = z.object({
+  kind: z.literal('enable-protection'),
+  ...actionFields,
+  params: z.object({ vaultId: z.string(), policyId: z.string() }),
+});
+
+/** Registers a VM with a vault and policy. */
+export type EnableProtectionAction = z.infer<typeof enableProtectionSchema>;
+
+/** The vault id a planned create-vault makes, when `action` is one. */
+const createdVault = (action: Action): string | undefined =>
+  action.kind === 'create-vault' ? action.target : undefined;
+
+/** The enable-protection action kind. */
+export const enableProtection: ActionDefinition<EnableProtectionAction> = {
+  kind: 'enable-protection',
+  schema: enableProtectionSchema,
+  resolves: ['vm-unprotected', 'vault-region-mismatch'],
+  plan(ctx) {
+    const { inventory, config } = ctx;
+    const designations = designationsOf(ctx);
+    const protections: EnableProtectionAction[] = [];
+    for (const f of ctx.findings('vm-unprotected')) {
+      const vm = inventory.vm(f.resourceId);
+      if (!vm || ctx.unplanned.has(findingKey(f.ruleId, f.resourceId))) continue;
+      const target = newVaultFor(vm, config).target;
+      const vaultId =
+        existingVaultFor(vm, inventory, config)?.id ??
+        ctx.planned.map(createdVault).find((id) => id !== undefined && sameId(id, target));
+      if (!vaultId) continue;
+      protections.push({
+        kind: 'enable-protection',
+        target: vm.id,
+        params: { vaultId, policyId: policyIdFor(vaultId, config.policyName) },
+        resolves: protectionKeys(f, designations),
+      });
+    }
+    // Other vault-region-mismatch findings are reported only: moving a protected VM breaks its recovery points.
+    for (const f of ctx.findings('vault-region-mismatch')) {
+      const key = findingKey(f.ruleId, f.resourceId);
+      const resolved = designations.has(idKey(f.resourceId)) && protections.some((p) => p.resolves.includes(key));
+      if (!resolved && !ctx.unplanned.has(key)) ctx.unplanned.set(key, 'report-only');
+    }
+    return protections;
+  },
+  dependsOn: (action, earlier) => earlier.kind === 'create-vault' && sameId(earlier.target, action.params.vaultId),
+  placement: 'with-its-kind',
+  permissions: [
+    {
+      operation: 'Microsoft.RecoveryServices/locations/backupStatus/action',
+      usedBy: 'backupClient.backupStatus.get (already protected, and where?)',
+    },
+    {
+      operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/refreshContainers/action',
+      usedBy: 'backupClient.protectionContainers.refresh',
+    },
+    {
+      operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/operationResults/read',
+      usedBy: 'backupClient.protectionContainerRefreshOperationResults.get',
+    },
+    {
+      operation: 'Microsoft.RecoveryServices/Vaults/backupProtectableItems/read',
+      usedBy: 'backupClient.backupProtectableItems.list',
+    },
+    {
+      operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/write',
+      usedBy: 'backupClient.protectedItems.createOrUpdate',
+    },
+    {
+      operation:
+        'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/operationsStatus/read',
+      usedBy: 'backupClient.protectedItemOperationStatuses.get',
+    },
+    {
+      operation: 'Microsoft.RecoveryServices/Vaults/backupPolicies/read',
+      usedBy: 'protectedItems.createOrUpdate: the service reads the policyId it is given',
+    },
+    {
+      operation: 'Microsoft.Compute/virtualMachines/write',
+      usedBy:
+        'protectedItems.createOrUpdate: enabling backup installs the backup extension on the VM (backup-rbac-rs-vault)',
+    },
+  ],
+  describe: (a) => `vault ${shortVault(a.params.vaultId)}, policy ${a.params.policyId.split('/').pop() ?? ''}`,
+};
+
+/** A vault id shortened to `resourceGroup/name`. */
+function shortVault(id: string): string {
+  const m = /\/resourceGroups\/([^/]+)\/providers\/[^/]+\/[^/]+\/([^/]+)$/i.exec(id);
+  return m ? `${m[1]}/${m[2]}` : id;
+}

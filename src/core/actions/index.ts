@@ -1,0 +1,66 @@
+/**
+ * The one registry of action kinds, next to the registry of rules. Each kind is one file; this file lists
+ * them in plan order. The `Action` union, the queue message schema and every `switch` over kinds derive
+ * from it, so a kind missing here, or an executor missing for a kind, fails to compile.
+ */
+import { z } from 'zod';
+import { addNsgRule, addNsgRuleSchema } from './add-nsg-rule';
+import { createVault, createVaultSchema } from './create-vault';
+import { enableProtection, enableProtectionSchema } from './enable-protection';
+import { triggerBackup, triggerBackupSchema } from './trigger-backup';
+import type { ActionDefinition } from './types';
+
+/** Any planned action, as queue messages carry it. */
+export const ACTION_SCHEMA = z.discriminatedUnion('kind', [
+  createVaultSchema,
+  addNsgRuleSchema,
+  enableProtectionSchema,
+  triggerBackupSchema,
+]);
+
+/** One planned change. */
+export type Action = z.infer<typeof ACTION_SCHEMA>;
+
+/** The kinds of action the planner can produce. */
+export type ActionKind = Action['kind'];
+
+/** The action of one kind. */
+export type ActionOf<K extends ActionKind> = Extract<Action, { kind: K }>;
+
+/** Every action kind's definition, in plan order (a kind is planned after the kinds before it). */
+export const ACTIONS: { readonly [K in ActionKind]: ActionDefinition<ActionOf<K>> } = {
+  'create-vault': createVault,
+  'add-nsg-rule': addNsgRule,
+  'enable-protection': enableProtection,
+  'trigger-backup': triggerBackup,
+};
+
+/** The action kinds in plan order. */
+export const ACTION_KINDS: readonly ActionKind[] = Object.values(ACTIONS).map((d) => d.kind);
+
+/** The definition of an action kind. */
+export function definitionOf<K extends ActionKind>(kind: K): ActionDefinition<ActionOf<K>> {
+  return ACTIONS[kind];
+}
+
+/** Indexes of the earlier actions that `actions[index]` waits for, by its kind's `dependsOn`. */
+export function dependenciesOf(actions: readonly Action[], index: number): number[] {
+  const action = actions[index];
+  if (!action) return [];
+  const definition = definitionOf(action.kind);
+  const deps: number[] = [];
+  for (let j = 0; j < index; j++) {
+    const earlier = actions[j];
+    if (earlier && definition.dependsOn(action, earlier)) deps.push(j);
+  }
+  return deps;
+}
+
+/** One line for people: what an action will do. */
+export const describeAction = (action: Action): string => definitionOf(action.kind).describe(action);
+
+export type { AddNsgRuleAction, SecurityRuleParams } from './add-nsg-rule';
+export type { CreateVaultAction } from './create-vault';
+export type { EnableProtectionAction } from './enable-protection';
+export type { TriggerBackupAction } from './trigger-backup';
+export type { ActionDefinition, PlanContext, Placement, RequiredOperation, UnplannedReason } from './types';
