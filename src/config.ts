@@ -207,3 +207,12 @@ export function otherEnv(
   const v = env[name];
   return v === undefined || v === '' ? undefined : v;
 }
+
+/** Reads a terminal convention the CLI honours (NO_COLOR, FORCE_COLOR); the Function App never reads them. */
+export function terminalEnv(
+  name: 'NO_COLOR' | 'FORCE_COLOR',
+  env: Record<string, string | undefined> | undefined = process.env,
+): string | undefined {
+  const v = env[name];
+  return v === undefined || v === '' ? undefined : v;
+}

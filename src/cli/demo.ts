@@ -1,15 +1,23 @@
 /**
  * `warden demo`: the main job end to end, on the local Azure emulator seeded with the bundled sample
- * estate. Sweep, apply, sweep again: the second sweep shows only what no tool should fix by itself.
+ * estate. One sweep with --apply: plan, apply, and a verifying sweep that shows only what no tool should fix
+ * by itself. The report is printed once, before → after.
  */
 import { join } from 'node:path';
-import { sweep } from '../app/sweep';
-import type { Report } from '../core/report';
+import { review } from '../app/review';
 import { engineConfigOf, loadConfig } from '../config';
 import { liveServices, snapshotInventory, systemClock } from '../composition';
-import { renderReport } from './format';
+import type { Action } from '../core/model';
+import type { ActionResult } from '../ports';
+import type { Paint, ReportView } from './render/common';
 
 type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
+
+/** How the demo prints: the renderer of the CLI's --format, and colours for progress. */
+export interface DemoOptions {
+  render: (view: ReportView) => Promise<void>;
+  paint: Paint;
+}
 
 /** Where the bundled sample estate lives, from src/cli or dist/src/cli. */
 export function sampleEstatePath(): string {
@@ -18,13 +26,10 @@ export function sampleEstatePath(): string {
   return __dirname.includes(`${join('dist', 'src')}`) ? fromDist : fromSrc;
 }
 
-function remediable(report: Report): number {
-  return report.actions.length;
-}
-
-/** Runs the demo; returns 0 when the second sweep converged (no further action planned). */
-export async function runDemo(out: Out, estateFile = sampleEstatePath()): Promise<number> {
+/** Runs the demo; returns 0 when the verifying sweep converged (no further action planned) and nothing failed. */
+export async function runDemo(out: Out, estateFile = sampleEstatePath(), options: DemoOptions): Promise<number> {
   const started = Date.now();
+  const p = options.paint;
   const rows = await snapshotInventory([estateFile]).fetchRows({ subscriptions: [], managementGroups: [] });
   const { startEmulator } = await import('@backup-warden/emulator');
   const emulator = await startEmulator({ estate: rows, port: 0 });
@@ -39,38 +44,37 @@ export async function runDemo(out: Out, estateFile = sampleEstatePath()): Promis
         initialBackup: true,
       },
     });
-    const services = await liveServices(config, (line) => out.stderr(`  ${line}\n`));
-    const deps = {
-      inventory: services.inventory,
-      remediator: services.remediator,
-      clock: systemClock,
-      config: engineConfigOf(config),
-    };
-
-    out.stdout('\n=== 1. sweep: what Resource Graph shows ===\n');
-    const before = await sweep(deps);
-    out.stdout(`${renderReport(before, 'sweep')}\n`);
-
-    out.stdout('\n=== 2. apply the plan ===\n');
-    out.stderr(`applying ${before.actions.length} actions\n`);
-    const applied = await sweep(deps, {
-      apply: true,
-      onProgress: (action, result, i) =>
-        out.stderr(
-          `  [${String(i + 1).padStart(2)}/${before.actions.length}] ${action.kind.padEnd(17)} ${action.target.split('/').slice(-1)[0] ?? ''}: ${result.status}${result.error ? ` (${result.error.code})` : result.detail ? ` (${result.detail})` : ''} ${result.durationMs} ms\n`,
-        ),
+    const services = await liveServices(config, (line) => out.stderr(`  ${p.dim(line)}\n`));
+    const engine = engineConfigOf(config);
+    let total = 0;
+    const r = await review(
+      { inventory: services.inventory, remediator: services.remediator, clock: systemClock, config: engine },
+      {
+        apply: true,
+        onApply: (actions: readonly Action[]) => {
+          total = actions.length;
+          out.stderr(`applying ${total} actions\n`);
+        },
+        onProgress: (action: Action, result: ActionResult, i: number) =>
+          out.stderr(
+            `  [${String(i + 1).padStart(2)}/${total}] ${action.kind.padEnd(17)} ${action.target.split('/').slice(-1)[0] ?? ''}: ${result.status === 'succeeded' ? p.green(result.status) : p.red(result.status)}${result.error ? ` (${result.error.code})` : result.detail ? ` (${result.detail})` : ''} ${p.dim(`${result.durationMs} ms`)}\n`,
+          ),
+        onVerify: () => out.stderr('verifying: sweeping again\n'),
+      },
+    );
+    const after = r.after ?? r.before;
+    await options.render({
+      title: 'warden demo (sweep --apply on the emulator)',
+      review: r,
+      config: engine,
+      subscriptionNames: r.before.subscriptionNames,
+      generatedAt: after.at,
     });
-    out.stdout(`${renderReport(applied, 'sweep --apply')}\n`);
-
-    out.stdout('\n=== 3. sweep again: what is left ===\n');
-    const after = await sweep(deps);
-    out.stdout(`${renderReport(after, 'sweep')}\n`);
-
-    const failed = applied.summary.results?.failed ?? 0;
-    const converged = remediable(after) === 0;
-    out.stdout(
-      `\nDemo: ${before.summary.open} open findings before, ${applied.summary.results?.succeeded ?? 0} actions succeeded, ${failed} failed; ` +
-        `${after.summary.open} open after (${converged ? 'converged: none is remediable' : `${remediable(after)} actions still planned`}), in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`,
+    const failed = r.before.report.summary.results?.failed ?? 0;
+    const converged = after.report.actions.length === 0;
+    out.stderr(
+      `demo: ${r.before.report.summary.open} open findings before, ${r.before.report.summary.results?.succeeded ?? 0} actions succeeded, ${failed} failed; ` +
+        `${after.report.summary.open} open after (${converged ? 'converged: none is remediable' : `${after.report.actions.length} actions still planned`}), in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
     return converged && failed === 0 ? 0 : 1;
   } finally {

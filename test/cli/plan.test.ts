@@ -20,7 +20,7 @@ describe('warden plan', () => {
     const r = await run(['plan', '--snapshot', sample, '--format', 'json']);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout) as { summary: Record<string, unknown>; findings: unknown[]; actions: unknown[] };
-    expect(Object.keys(doc)).toEqual(['summary', 'findings', 'actions']);
+    expect(Object.keys(doc)).toEqual(['summary', 'findings', 'actions', 'score', 'vms']);
     expect(doc.summary).toMatchObject({
       resources: 101,
       findings: 49,
@@ -35,8 +35,8 @@ describe('warden plan', () => {
   it('prints readable tables by default', async () => {
     const r = await run(['plan', '--snapshot', sample]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('Findings');
-    expect(r.stdout).toContain('Planned actions');
+    expect(r.stdout).toContain('VMs with findings (30 non-compliant, 3 exempt)');
+    expect(r.stdout).toContain('Planned actions (27)');
     expect(r.stdout).toMatch(/create-vault\s+rg-backup-warden\/rsv-backup-japaneast/);
   });
 
@@ -104,7 +104,7 @@ describe('warden plan', () => {
     expect((await run(['plan'])).code).toBe(2);
     const fmt = await run(['plan', '--snapshot', sample, '--format', 'yaml']);
     expect(fmt.code).toBe(2);
-    expect(fmt.stderr).toContain("--format: expected table or json, got 'yaml'");
+    expect(fmt.stderr).toContain("--format: expected table, json, markdown, csv, html; got 'yaml'");
     expect((await run(['plan', '--snapshot', sample, '--colour'])).stderr).toMatch(/Unknown option '--colour'/);
     expect((await run(['frobnicate'])).stderr).toContain("unknown command 'frobnicate'");
   });
