@@ -364,3 +364,16 @@ describe('conditional writes (If-None-Match, If-Match)', () => {
     });
   });
 });
+
+describe('warden emulator input', () => {
+  it('names an unreadable estate file and a bad fault spec as input errors, before it listens', async () => {
+    const { runEmulatorCommand, EmulatorInputError } = await import('@backup-warden/emulator/cli');
+    const out = { write: () => true } as unknown as NodeJS.WritableStream;
+    await expect(runEmulatorCommand({ estateFiles: ['/nonexistent/estate.json'], port: 0 }, out)).rejects.toThrow(
+      new EmulatorInputError('--estate /nonexistent/estate.json: cannot read: ENOENT'),
+    );
+    await expect(
+      runEmulatorCommand({ estateFiles: ['samples/sample-estate.json'], port: 0, faults: 'teleport=1' }, out),
+    ).rejects.toBeInstanceOf(EmulatorInputError);
+  });
+});

@@ -5,8 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import process from 'node:process';
-import { FAULTS_PATH, startEmulator } from './index';
+import { FAULTS_PATH, parseFaultSpec, startEmulator } from './index';
 import { isRecord } from './util';
+
+/** Bad input to the emulator command (an unreadable estate file, a bad fault spec): the CLI answers exit 2. */
+export class EmulatorInputError extends Error {
+  override name = 'EmulatorInputError';
+}
 
 /** Arguments of the emulator command. */
 export interface EmulatorCommandArgs {
@@ -22,17 +27,35 @@ export function estateRows(text: string, file: string): unknown[] {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+    throw new EmulatorInputError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`, {
+      cause: err,
+    });
   }
   if (Array.isArray(parsed)) return parsed;
   if (isRecord(parsed) && Array.isArray(parsed['data'])) return parsed['data'];
-  throw new Error(`${file}: expected a JSON array of rows or an object with a 'data' array`);
+  throw new EmulatorInputError(`${file}: expected a JSON array of rows or an object with a 'data' array`);
 }
 
 /** Runs the emulator until SIGINT/SIGTERM; prints exactly one JSON line to `out` once it listens. */
 export async function runEmulatorCommand(args: EmulatorCommandArgs, out: NodeJS.WritableStream): Promise<void> {
   const estate: unknown[] = [];
-  for (const file of args.estateFiles) estate.push(...estateRows(await readFile(file, 'utf8'), file));
+  for (const file of args.estateFiles) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new EmulatorInputError(`--estate ${file}: cannot read: ${code ?? String(err)}`, { cause: err });
+    }
+    estate.push(...estateRows(text, file));
+  }
+  if (args.faults !== undefined) {
+    try {
+      parseFaultSpec(args.faults);
+    } catch (err) {
+      throw new EmulatorInputError(`--faults: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
   const emu = await startEmulator({
     estate,
     port: args.port,
