@@ -16,9 +16,11 @@ import type { SweepShardDeps } from './app/sweepShard';
 import type { RemediationJobMessage, ShardMessage } from './app/messages';
 import { isTransient, TransientFailureError } from './app/transient';
 import { ArmResourceReader, ResourceGraphSubscriptionDirectory } from './adapters/azure/armReader';
-import { ledgerFromSettings } from './adapters/storage/tableLedger';
+import { TableLedger } from './adapters/storage/tableLedger';
 import { MemoryLedger } from './adapters/storage/memoryLedger';
-import { queueNames, StorageQueue } from './adapters/storage/queue';
+import type { StorageConnection } from './adapters/storage/connection';
+import { StorageQueue } from './adapters/storage/queue';
+import { QUEUES } from './app/queues';
 import { createTelemetry } from './adapters/telemetry/appInsights';
 import { SnapshotError, SnapshotInventory } from './adapters/snapshot/files';
 import { createAzureClients } from './adapters/azure/clients';
@@ -125,18 +127,27 @@ export async function liveServices(
   return azureParts(config, log);
 }
 
+/**
+ * The storage account of AzureWebJobsStorage: its connection string, else its identity-based form
+ * (`__accountName`, with `__clientId` or else the app's identity); undefined when neither is set. The one
+ * place that reads these settings, for the ledger and the queues alike.
+ */
+export function storageConnection(
+  env?: Record<string, string | undefined>,
+  config?: Pick<AppConfig, 'managedIdentityClientId'>,
+): StorageConnection | undefined {
+  const connectionString = otherEnv('AzureWebJobsStorage', env)?.trim();
+  if (connectionString) return { connectionString };
+  const accountName = otherEnv('AzureWebJobsStorage__accountName', env)?.trim();
+  if (!accountName) return undefined;
+  const clientId = otherEnv('AzureWebJobsStorage__clientId', env) ?? (config?.managedIdentityClientId || undefined);
+  return { accountName, credential: createCredential(clientId ? { managedIdentityClientId: clientId } : {}) };
+}
+
 /** The ledger: the `findings` table of AzureWebJobsStorage (or its identity-based form), else memory for this run. */
 export function ledgerFor(config: AppConfig, env?: Record<string, string | undefined>): Ledger {
-  const connectionString = otherEnv('AzureWebJobsStorage', env);
-  const accountName = otherEnv('AzureWebJobsStorage__accountName', env);
-  const clientId = otherEnv('AzureWebJobsStorage__clientId', env) ?? (config.managedIdentityClientId || undefined);
-  if (connectionString) return ledgerFromSettings({ connectionString });
-  if (accountName)
-    return ledgerFromSettings({
-      accountName,
-      credential: createCredential(clientId ? { managedIdentityClientId: clientId } : {}),
-    });
-  return new MemoryLedger();
+  const connection = storageConnection(env, config);
+  return connection ? new TableLedger(connection) : new MemoryLedger();
 }
 
 /** The services of the event path, for the Function App and `warden replay-events`. */
@@ -210,21 +221,10 @@ async function buildFunctionServices(
   tuning: AzureTuning,
 ): Promise<FunctionServices> {
   const config = loadConfig(env ? { env } : {});
-  const connectionString = otherEnv('AzureWebJobsStorage', env);
-  const accountName = otherEnv('AzureWebJobsStorage__accountName', env);
-  if (!connectionString && !accountName)
+  const storage = storageConnection(env, config);
+  if (!storage)
     throw new Error('AzureWebJobsStorage (or AzureWebJobsStorage__accountName) is required by the Function App');
-  // The storage identity: AzureWebJobsStorage__clientId (the host's own setting), else the app's identity.
-  const storageClientId =
-    otherEnv('AzureWebJobsStorage__clientId', env) ?? (config.managedIdentityClientId || undefined);
-  const queue = <T>(queueName: string): StorageQueue<T> =>
-    connectionString
-      ? new StorageQueue<T>({ connectionString, queueName })
-      : new StorageQueue<T>({
-          accountName: accountName as string,
-          credential: createCredential(storageClientId ? { managedIdentityClientId: storageClientId } : {}),
-          queueName,
-        });
+  const queue = <T>(queueName: string): StorageQueue<T> => new StorageQueue<T>({ ...storage, queueName });
   const aiConnectionString = otherEnv('APPLICATIONINSIGHTS_CONNECTION_STRING', env);
   const caCert = telemetryCa(readCaCert(config));
   const telemetry = createTelemetry({
@@ -232,11 +232,11 @@ async function buildFunctionServices(
     ...(caCert ? { caCert } : {}),
     cloudRole: 'backup-warden',
   });
-  const ledger = ledgerFor(config, env);
+  const ledger = new TableLedger(storage);
   const azure = azureParts(config, () => undefined, tuning);
   const engine = engineConfigOf(config);
-  const shardQueue = queue<ShardMessage>(queueNames.sweepShards);
-  const jobQueue = queue<RemediationJobMessage>(queueNames.remediationJobs);
+  const shardQueue = queue<ShardMessage>(QUEUES.sweepShards);
+  const jobQueue = queue<RemediationJobMessage>(QUEUES.remediationJobs);
   return {
     config,
     scope: { subscriptions: config.subscriptions, managementGroups: config.managementGroups },
@@ -306,7 +306,7 @@ export function cliTelemetry(env?: Record<string, string | undefined>): Telemetr
 
 /** True when the ledger lives in Azure Storage (AzureWebJobsStorage is set); otherwise the CLI's ledger is in memory for the run. */
 export function hasStorageLedger(env?: Record<string, string | undefined>): boolean {
-  return Boolean(otherEnv('AzureWebJobsStorage', env) ?? otherEnv('AzureWebJobsStorage__accountName', env));
+  return storageConnection(env) !== undefined;
 }
 
 /** Maps any error to its Azure error info, for exit codes and outcomes. */

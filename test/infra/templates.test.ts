@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { queueNames } from '../../src/adapters/storage/queue';
+import { QUEUES } from '../../src/app/queues';
 import { DEFAULT_TABLE_NAME } from '../../src/adapters/storage/tableLedger';
 import { allExpressions, at, evaluate, parseBicep, walk, type Expr } from './bicep';
 import {
@@ -297,9 +297,9 @@ describe('the host storage account', () => {
   it('holds the queues the app and the host use, poison queues included', () => {
     const queues = onlyResource(storage, 'Microsoft.Storage/storageAccounts/queueServices/queues');
     expect(queues.loop && evaluate(queues.loop.source, scope)).toEqual(['sweep-shards', 'sweep-shards-poison', 'remediation-jobs', 'remediation-jobs-poison']);
-    const fromApp = [...Object.values(queueNames), `${queueNames.sweepShards}-poison`];
+    const fromApp: string[] = Object.values(QUEUES);
     expect(queues.loop && (evaluate(queues.loop.source, scope) as string[]).slice().sort()).toEqual(fromApp.sort());
-    const triggers = filesUnder(join(ROOT, 'src/functions'), '.ts').flatMap((f) => [...read(rel(f)).matchAll(/queueName: '([^']+)'/g)].map((m) => m[1] ?? ''));
+    const triggers = filesUnder(join(ROOT, 'src/functions'), '.ts').flatMap((f) => [...read(rel(f)).matchAll(/queueName: QUEUES\.(\w+)/g)].map((m) => QUEUES[(m[1] ?? '') as keyof typeof QUEUES] ?? ''));
     expect(triggers).toEqual(expect.arrayContaining(['sweep-shards', 'remediation-jobs', 'remediation-jobs-poison']));
     for (const q of triggers) expect(fromApp, `a trigger listens on ${q}`).toContain(q);
   });

@@ -4,16 +4,9 @@
  * (`extensions.queues.messageEncoding: base64` in host.json).
  * @see https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue#host-json
  */
-import type { TokenCredential } from '@azure/core-auth';
 import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import type { MessageQueue } from '../../ports';
-
-/** The queues backup-warden uses. `-poison` is where the Functions host moves a message after maxDequeueCount. */
-export const queueNames = {
-  sweepShards: 'sweep-shards',
-  remediationJobs: 'remediation-jobs',
-  remediationJobsPoison: 'remediation-jobs-poison',
-} as const;
+import type { StorageConnection } from './connection';
 
 /** A message taken off a queue: invisible to others until its visibility timeout ends or it is deleted. */
 export interface ReceivedMessage {
@@ -34,13 +27,11 @@ export interface PeekedMessage {
 
 /** How to reach the queue: a connection string, an identity-based account, or an existing client (tests). */
 export type StorageQueueOptions =
-  | { connectionString: string; queueName: string }
-  | {
-      accountName: string;
-      credential: TokenCredential;
+  | (StorageConnection & {
       queueName: string;
-      /** Defaults to `https://{accountName}.queue.core.windows.net`. */ queueEndpoint?: string;
-    }
+      /** Defaults to `https://{accountName}.queue.core.windows.net`. */
+      queueEndpoint?: string;
+    })
   | { client: QueueClient };
 
 /** Encodes a message as the Functions host expects it: base64 of the UTF-8 JSON. */

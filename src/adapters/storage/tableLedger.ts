@@ -26,11 +26,9 @@ import type {
   LedgerStatus,
   SweepSummary,
 } from '../../ports';
-import { createCredential } from '../azure/credential';
 import { mapLimit } from '../azure/concurrency';
 import { statusCodeOf } from '../azure/errors';
 import { realSleep } from '../azure/retry';
-import { MemoryLedger } from './memoryLedger';
 import {
   changeOf,
   compareEntries,
@@ -480,39 +478,4 @@ function checkPartitionKey(ruleId: string): void {
   // eslint-disable-next-line no-control-regex -- control characters are what the Table service rejects
   if (!ruleId || /[/\\#?\u0000-\u001f\u007f-\u009f]/.test(ruleId))
     throw new Error(`rule id '${ruleId}' is not a valid PartitionKey`);
-}
-
-/** Settings that pick the ledger: a connection string, an identity-based account, or neither (memory). */
-export interface LedgerSettings {
-  /** `AzureWebJobsStorage` as a connection string. */
-  connectionString?: string;
-  /** `AzureWebJobsStorage__accountName` (identity-based connection). */
-  accountName?: string;
-  /** `AzureWebJobsStorage__tableServiceUri`, when not the account's default. */
-  tableEndpoint?: string;
-  /** The identity for `accountName`; defaults to the managed identity / developer login. */
-  credential?: TokenCredential;
-  tableName?: string;
-  allowInsecureConnection?: boolean;
-}
-
-/** The Table ledger of the configured storage account, or a {@link MemoryLedger} when none is configured. */
-export function ledgerFromSettings(settings: LedgerSettings): Ledger {
-  const common = {
-    ...(settings.tableName ? { tableName: settings.tableName } : {}),
-    ...(settings.allowInsecureConnection !== undefined
-      ? { allowInsecureConnection: settings.allowInsecureConnection }
-      : {}),
-  };
-  if (settings.connectionString?.trim())
-    return new TableLedger({ connectionString: settings.connectionString.trim(), ...common });
-  if (settings.accountName?.trim()) {
-    return new TableLedger({
-      accountName: settings.accountName.trim(),
-      credential: settings.credential ?? createCredential(),
-      ...(settings.tableEndpoint ? { tableEndpoint: settings.tableEndpoint } : {}),
-      ...common,
-    });
-  }
-  return new MemoryLedger();
 }

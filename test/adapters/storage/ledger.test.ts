@@ -8,7 +8,9 @@ import { findingKey, type EnableProtectionAction, type Finding } from '../../../
 import type { ActionResult, Ledger, LedgerContext, SweepSummary } from '../../../src/ports';
 import { SETTLE_MS } from '../../../src/adapters/storage/ledgerTransitions';
 import { MemoryLedger } from '../../../src/adapters/storage/memoryLedger';
-import { ledgerFromSettings, rowKeyOf, TableLedger } from '../../../src/adapters/storage/tableLedger';
+import { rowKeyOf, TableLedger } from '../../../src/adapters/storage/tableLedger';
+import { ledgerFor, storageConnection } from '../../../src/composition';
+import { loadConfig } from '../../../src/config';
 import { startAzurite, type Azurite } from '../../support/azurite';
 
 const SUB_A = '3c9e1f7a-2b4d-4e6f-8a1c-5d7e9f0a2b4c';
@@ -530,9 +532,14 @@ describe('TableLedger layout', () => {
 
   it('picks the ledger from settings: memory without storage, the table with a connection string', async () => {
     if (!azurite) throw new Error('Azurite is not running');
-    expect(ledgerFromSettings({})).toBeInstanceOf(MemoryLedger);
-    const ledger = ledgerFromSettings({ connectionString: azurite.connectionString, tableName: 'fromsettings' });
-    expect(ledger).toBeInstanceOf(TableLedger);
+    const config = loadConfig({ env: {} });
+    expect(ledgerFor(config, {})).toBeInstanceOf(MemoryLedger);
+    expect(ledgerFor(config, { AzureWebJobsStorage: azurite.connectionString })).toBeInstanceOf(TableLedger);
+    expect(storageConnection({ AzureWebJobsStorage__accountName: ' acct ' })).toMatchObject({ accountName: 'acct' });
+    expect(storageConnection({ AzureWebJobsStorage: '  ' })).toBeUndefined();
+    const connection = storageConnection({ AzureWebJobsStorage: azurite.connectionString });
+    if (!connection) throw new Error('no connection');
+    const ledger = new TableLedger({ ...connection, tableName: 'fromsettings' });
     await ledger.recordFindings([aFinding()], ctx('sweep-1', T0));
     expect((await ledger.list()).map((e) => e.status)).toEqual(['open']);
   });

@@ -1,6 +1,7 @@
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeMessageText, encodeMessage, queueNames, StorageQueue } from '../../../src/adapters/storage/queue';
+import { decodeMessageText, encodeMessage, StorageQueue } from '../../../src/adapters/storage/queue';
+import { QUEUES as queueNames } from '../../../src/app/queues';
 import { startAzurite, type Azurite } from '../../support/azurite';
 
 let azurite: Azurite | undefined;
@@ -44,6 +45,7 @@ describe('StorageQueue', () => {
   it('names the queues the Function App binds to', () => {
     expect(queueNames).toEqual({
       sweepShards: 'sweep-shards',
+      sweepShardsPoison: 'sweep-shards-poison',
       remediationJobs: 'remediation-jobs',
       remediationJobsPoison: 'remediation-jobs-poison',
     });
