@@ -110,10 +110,17 @@ export async function stage(opts: { rows?: unknown[]; seed?: number; faults?: st
   return { emu, config, dir, before: emu.state() };
 }
 
-/** `warden sweep [--apply] --format json` against the stage. */
-export function sweep(s: Stage, apply: boolean, timeoutMs: number, extra: string[] = []): Promise<WardenRun> {
+/** `warden sweep [--apply] --format json` against the stage; `onSpawn` gets a handle to kill the child. */
+export function sweep(
+  s: Stage,
+  apply: boolean,
+  timeoutMs: number,
+  extra: string[] = [],
+  onSpawn?: (pid: number, kill: (signal: NodeJS.Signals) => void) => void,
+): Promise<WardenRun> {
   return spawnWarden(['sweep', '--config', s.config, '--format', 'json', ...(apply ? ['--apply'] : []), ...extra], {
     timeoutMs,
+    ...(onSpawn ? { onSpawn } : {}),
   });
 }
 
