@@ -15,7 +15,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // test/fidelity reads shared/ beside the repository: `npm run test:fidelity` runs it, with its own config.
     // test/reliability has its own config too: `npm run test:reliability`.
-    exclude: [...configDefaults.exclude, 'test/fidelity/**', 'test/reliability/**'],
+    // test/browser drives Chromium: `npm run test:browser`.
+    exclude: [...configDefaults.exclude, 'test/fidelity/**', 'test/reliability/**', 'test/browser/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -33,7 +33,7 @@ export interface EvaluatedRule {
   isDefault: boolean;
   /** A rule the plan would add (not yet in Azure). */
   planned: boolean;
-  /** The required ports this rule matches. */
+  /** The required ports this rule matches and is reached for (no rule of higher priority decided them). */
   matchesPorts: number[];
   /** The required ports this rule decides (the first match by priority). */
   decidesPorts: number[];
@@ -137,6 +137,17 @@ function evaluateNsg(
       ? []
       : verdicts.filter((v) => v.rule === rule.name && v.priority === rule.priority).map((v) => v.port);
     const firstPort = matchesPorts[0] ?? ports[0] ?? 443;
+    // A matching rule below every port's deciding rule is never reached; a planned one is what would decide.
+    const reached = matchesPorts.filter((p) =>
+      verdicts.some((v) => v.port === p && (isPlanned || v.priority >= rule.priority)),
+    );
+    const base = whyRule(rule, source, location, firstPort);
+    const why =
+      matchesPorts.length === 0
+        ? base
+        : reached.length === 0
+          ? `would match ${matchesPorts.join(', ')}, but a rule of higher priority decides first`
+          : base.replace(` on ${firstPort} `, ` on ${reached.join(', ')} `);
     return {
       name: rule.name,
       priority: rule.priority,
@@ -146,9 +157,9 @@ function evaluateNsg(
       ports: rule.destinationPortRanges.join(', '),
       isDefault: rule.isDefault,
       planned: isPlanned,
-      matchesPorts,
+      matchesPorts: reached,
       decidesPorts,
-      why: whyRule(rule, source, location, firstPort),
+      why,
     };
   });
   return { role, nsgId: nsg.id, nsgName: nsg.name, rules, verdicts };

@@ -269,3 +269,17 @@ export function subscriptionNamesOf(rows: readonly unknown[]): Record<string, st
   }
   return names;
 }
+
+/**
+ * The score if every planned action succeeds: a non-compliant VM counts as compliant when each of its open
+ * findings is resolved by a planned action. What the plan leaves is what a person has to decide.
+ */
+export function projectedScoreOf(standings: readonly VmStanding[], report: Report): ScoreCell {
+  const resolved = new Set(report.actions.flatMap((a) => a.resolves));
+  const projected = standings.map((s): VmStanding => {
+    if (s.verdict !== 'non-compliant') return s;
+    const left = s.findings.filter((f) => f.status === 'open' && !resolved.has(`${f.ruleId}|${idKey(f.resourceId)}`));
+    return left.length === 0 ? { ...s, verdict: 'compliant' } : s;
+  });
+  return scorecardOf(projected).overall;
+}

@@ -5,7 +5,7 @@
 import type { Assessment } from '../../app/review';
 import { egressOf, reasonMeaning, type EgressExplanation } from '../../core/explain';
 import type { Finding } from '../../core/model';
-import type { ScoreCell, VmStanding } from '../../core/score';
+import { projectedScoreOf, type ScoreCell, type VmStanding } from '../../core/score';
 import { RULES } from '../../core/rules';
 import {
   describeAction,
@@ -30,12 +30,12 @@ header{background:#0b2545;color:#fff;padding:20px 32px}header h1{margin:0;font-s
 main{padding:20px 32px;max-width:1400px}h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid var(--line);padding-bottom:6px}
 h3{font-size:15px;margin:16px 0 6px}.cards{display:flex;gap:16px;flex-wrap:wrap}.card{border:1px solid var(--line);border-radius:8px;padding:14px 18px;min-width:170px;background:#fff}
 .card .big{font-size:28px;font-weight:600}.card .label{color:var(--mute);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:16px}.panel{border:1px solid var(--line);border-radius:8px;padding:12px 16px}
+.grid{margin-top:16px;display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:16px}.panel{border:1px solid var(--line);border-radius:8px;padding:12px 16px}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{background:var(--bg);font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.03em;color:var(--mute)}
 .badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px;font-weight:600;white-space:nowrap}
 .b-ok{background:#dafbe1;color:var(--ok)}.b-bad{background:#ffebe9;color:var(--bad)}.b-ex{background:#eaeef2;color:var(--mute)}.b-warn{background:#fff8c5;color:var(--warn)}.b-plan{background:#fbefff;color:var(--plan)}
-.chip{display:inline-block;border:1px solid var(--line);border-radius:4px;padding:0 5px;margin:1px 2px 1px 0;font-size:12px;font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
+.chip{display:inline-block;white-space:nowrap;border:1px solid var(--line);border-radius:4px;padding:0 5px;margin:1px 2px 1px 0;font-size:12px;font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
 .mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}.mute{color:var(--mute)}
 .matrix td{text-align:center;min-width:140px}.cov-ok{background:#dafbe1}.cov-part{background:#fff8c5}.cov-none{background:#ffebe9}.cov-empty{background:#fff;color:var(--mute)}
 .path{border:1px solid var(--line);border-radius:8px;padding:10px 14px;margin:10px 0}.path h3{margin:0 0 6px}
@@ -43,7 +43,7 @@ tr.decides-deny td{background:#ffebe9;font-weight:600}tr.decides-allow td{backgr
 tr.skipped td{color:var(--mute)}.arrow{color:var(--mute);margin:0 6px}
 #vm-filter{font-size:14px;padding:6px 10px;width:360px;border:1px solid var(--line);border-radius:6px}.filters{display:flex;gap:8px;align-items:center;margin:8px 0;flex-wrap:wrap}
 .filters button{border:1px solid var(--line);background:#fff;border-radius:6px;padding:5px 10px;cursor:pointer}.filters button.on{background:var(--accent);color:#fff;border-color:var(--accent)}
-details summary{cursor:pointer}footer{color:var(--mute);font-size:12px;padding:16px 32px 32px}
+details summary{cursor:pointer}.nowrap{white-space:nowrap}.fl{margin:2px 0}.fl a{text-decoration:none}.headline{font-size:15px;border-left:4px solid var(--accent);background:var(--bg);padding:10px 14px;margin:12px 0}.headline li{margin:2px 0}footer{color:var(--mute);font-size:12px;padding:16px 32px 32px}
 .ba{font-size:15px}.ba b{font-size:20px}
 `;
 
@@ -146,8 +146,48 @@ function fixOf(f: Finding, a: Assessment): string {
       .join('<br>');
   const reason = reasonOf(f);
   return reason
-    ? `<span class="badge b-warn">not fixed</span> <span class="mute">${esc(reasonMeaning(reason))}</span>`
+    ? `<span class="badge b-warn" title="${esc(reasonMeaning(reason))}">not fixed: ${esc(reason)}</span>`
     : '';
+}
+
+const RULE_PHRASE: Record<string, string> = {
+  'vm-unprotected': 'VMs have no backup at all',
+  'nsg-blocks-backup-egress': 'VMs cannot reach backup storage: an NSG rule blocks it',
+  'vm-protection-unhealthy': 'VMs have backup stopped or in error',
+  'vault-region-mismatch': 'VMs are backed up to a vault in another region',
+  'vm-agent-unhealthy': 'VMs have a guest agent that backup cannot use',
+  'vault-redundancy-mismatch': 'vaults have the wrong storage redundancy',
+  'orphaned-protected-item': 'protected items back up a VM that no longer exists',
+};
+
+const KIND_NOUN: Record<string, [string, string]> = {
+  'create-vault': ['vault to create', 'vaults to create'],
+  'add-nsg-rule': ['NSG allow rule', 'NSG allow rules'],
+  'enable-protection': ['VM to protect', 'VMs to protect'],
+  'trigger-backup': ['first backup', 'first backups'],
+};
+
+/** The three-line story a reader needs first: what is wrong, what warden will do, what is left to a person. */
+function headline(a: Assessment): string {
+  const open = a.report.findings.filter((f) => f.status === 'open');
+  const wrong = RULES.map((r) => ({ r, n: open.filter((f) => f.ruleId === r.id).length }))
+    .filter((x) => x.n > 0)
+    .sort((x, y) => y.n - x.n)
+    .map((x) => `<b>${x.n}</b> ${esc(RULE_PHRASE[x.r.id] ?? x.r.description)}`);
+  const kinds = new Map<string, number>();
+  for (const x of a.report.actions) kinds.set(x.kind, (kinds.get(x.kind) ?? 0) + 1);
+  const plan = [...kinds].map(([k, n]) => `${n} ${esc((KIND_NOUN[k] ?? [k, k])[n === 1 ? 0 : 1])}`);
+  const projected = projectedScoreOf(a.standings, a.report);
+  const applied = a.report.actions.some((x) => x.result);
+  const left = open.filter((f) => reasonOf(f));
+  const reasons = new Map<string, number>();
+  for (const f of left) reasons.set(reasonOf(f) ?? '', (reasons.get(reasonOf(f) ?? '') ?? 0) + 1);
+  const nonCompliant = a.standings.filter((v) => v.verdict === 'non-compliant').length;
+  return `<ul class="headline">
+<li><b>${nonCompliant}</b> of ${a.scorecard.overall.inScope} VMs in scope are non-compliant${wrong.length ? `: ${wrong.join('; ')}.` : '.'}</li>
+${a.report.actions.length ? `<li>${applied ? 'warden applied' : 'warden plans'} <b>${a.report.actions.length}</b> changes (${plan.join(', ')})${applied ? '' : `; if they succeed, compliance goes from <b>${esc(pct(a.scorecard.overall))}</b> to <b style="color:${scoreColour(projected)}">${esc(pct(projected))}</b>`}.</li>` : '<li>No change is planned.</li>'}
+${left.length ? `<li><b>${left.length}</b> findings need a person: ${[...reasons].map(([r, n]) => `${n} ${esc(r)} (${esc(reasonMeaning(r))})`).join('; ')}.</li>` : ''}
+</ul>`;
 }
 
 const KNOWN_DETAILS = new Set(['blocking', 'requiredPorts', 'serviceTag', 'reason', 'exemptUntil', 'region']);
@@ -222,7 +262,7 @@ function assessmentSections(view: ReportView, a: Assessment, heading: string): s
   })).filter((x) => x.value > 0);
   const regionOf = (f: Finding): string =>
     a.standings.find((v) => v.id.toLowerCase() === f.resourceId.toLowerCase())?.location ??
-    a.inventory.vault(f.resourceId)?.location ??
+    a.inventory.vault(/^(.*?\/vaults\/[^/]+)/i.exec(f.resourceId)?.[1] ?? f.resourceId)?.location ??
     detailText(f, 'region') ??
     'unknown';
   const regionCounts = new Map<string, number>();
@@ -275,12 +315,12 @@ ${regions
             .join('<br>')
         : '<span class="mute">not protected</span>';
       const findings = v.findings
-        .map((f) => `<span class="chip" title="${esc(f.message)}">${esc(f.ruleId)}</span>`)
-        .join(' ');
-      const fixes = v.findings
-        .map((f) => fixOf(f, a))
-        .filter(Boolean)
-        .join('<br>');
+        .map((f) => {
+          const chip = `<span class="chip" title="${esc(f.message)}">${esc(f.ruleId)}</span>`;
+          const link = f.ruleId === 'nsg-blocks-backup-egress' ? `<a href="#path-${esc(v.name)}">${chip}</a>` : chip;
+          return `<div class="fl">${link} <span class="arrow">→</span>${fixOf(f, a)}</div>`;
+        })
+        .join('');
       const search = [
         v.name,
         v.resourceGroup,
@@ -293,7 +333,7 @@ ${regions
       ]
         .join(' ')
         .toLowerCase();
-      return `<tr data-verdict="${esc(v.verdict)}" data-search="${esc(search)}"><td>${verdictBadge(v)}</td><td><b>${esc(v.name)}</b><br><span class="mute">${esc(v.resourceGroup)}</span></td><td>${esc(subscriptionLabel(v.subscriptionId, names))}</td><td>${esc(v.location)}</td><td>${prot}</td><td>${findings}</td><td>${fixes}</td></tr>`;
+      return `<tr data-verdict="${esc(v.verdict)}" data-search="${esc(search)}"><td>${verdictBadge(v)}</td><td class="nowrap"><b>${esc(v.name)}</b><br><span class="mute">${esc(v.resourceGroup)}</span></td><td>${esc(subscriptionLabel(v.subscriptionId, names))}</td><td>${esc(v.location)}</td><td>${prot}</td><td>${findings || '<span class="mute">none</span>'}</td></tr>`;
     })
     .join('\n');
 
@@ -352,6 +392,7 @@ ${regions
 ${s.warnings.length ? `<li><span class="badge b-warn">${s.warnings.length} warning(s)</span>: what could not be read or followed<ul>${s.warnings.map((w) => `<li class="mono">${esc(w)}</li>`).join('')}</ul></li>` : '<li>Every reference was followed; no warnings.</li>'}</ul>`;
 
   return `<section><h2>${esc(heading)}</h2>
+${headline(a)}
 <div class="cards">
 <div class="card">${donut(sc.overall)}</div>
 <div class="card"><div class="label">Compliant VMs</div><div class="big">${sc.overall.compliant} <span class="mute" style="font-size:16px">of ${sc.overall.inScope}</span></div><div class="mute">${sc.overall.exempt} exempt, outside the score</div></div>
@@ -371,7 +412,7 @@ ${view.trend && view.trend.length > 1 ? `<h3>Trend (from the findings ledger)</h
 <div class="filters"><input id="vm-filter" type="search" placeholder="Filter by name, group, region, rule, vault…" aria-label="filter VMs">
 <button type="button" data-verdict="all" class="on">All</button><button type="button" data-verdict="non-compliant">Non-compliant</button><button type="button" data-verdict="compliant">Compliant</button><button type="button" data-verdict="exempt">Exempt</button>
 <span id="vm-count" class="mute"></span></div>
-<table id="vm-table"><thead><tr><th>Status</th><th>VM</th><th>Subscription</th><th>Region</th><th>Protection (vault · policy)</th><th>Findings</th><th>What happens</th></tr></thead><tbody>
+<table id="vm-table"><thead><tr><th>Status</th><th>VM</th><th>Subscription</th><th>Region</th><th>Protection (vault · policy)</th><th>Findings → what happens</th></tr></thead><tbody>
 ${vmRows}
 </tbody></table>
 <h2>Network paths that block backup (${egressFindings.length})</h2>
