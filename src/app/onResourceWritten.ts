@@ -11,7 +11,15 @@ import { idKey } from '../core/ids';
 import { Inventory } from '../core/inventory';
 import { dependenciesOf, type Action } from '../core/actions';
 import type { Finding } from '../core/model';
-import type { ActionResult, Clock, Ledger, Remediator, ResourceReader, TelemetrySink } from '../ports';
+import type {
+  ActionResult,
+  ClaimLedger,
+  Clock,
+  FindingLedger,
+  Remediator,
+  ResourceReader,
+  TelemetrySink,
+} from '../ports';
 import { isTransient, TransientFailureError } from './transient';
 
 /** What the event path reports per event. `reported` is an open finding left alone in report mode. */
@@ -28,7 +36,8 @@ export interface EventResult {
 /** What the event path needs. */
 export interface EventDeps {
   reader: ResourceReader;
-  ledger: Ledger;
+  /** Findings of the VMs it evaluates, and claims for dedupe and debounce. */
+  ledger: FindingLedger & ClaimLedger;
   telemetry: TelemetrySink;
   remediator: Remediator;
   clock: Clock;

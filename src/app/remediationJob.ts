@@ -4,14 +4,15 @@
  * a redelivered message is a no-op recorded as such. Failures a retry can fix are rethrown for the host
  * to retry; permanent ones (403, validation) are recorded and acknowledged.
  */
-import type { ActionResult, Clock, Ledger, Remediator, TelemetrySink } from '../ports';
+import type { ActionResult, Clock, FindingLedger, PoisonLedger, Remediator, TelemetrySink } from '../ports';
 import type { RemediationJobMessage } from './messages';
 import { isTransient, TransientFailureError } from './transient';
 
 /** What a job needs. */
 export interface RemediationJobDeps {
   remediator: Remediator;
-  ledger: Ledger;
+  /** The results of the job's actions, and the messages that reached a poison queue. */
+  ledger: FindingLedger & PoisonLedger;
   telemetry: TelemetrySink;
   clock: Clock;
 }

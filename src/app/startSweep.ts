@@ -2,7 +2,7 @@
  * The timer's use case: split the scope into shards and enqueue one message per shard. The timer never
  * does the heavy work itself, so a 100,000-VM tenant fans out across instances.
  */
-import type { Clock, Ledger, MessageQueue, Scope, SubscriptionDirectory, SweepSummary, Trigger } from '../ports';
+import type { Clock, SweepLedger, MessageQueue, Scope, SubscriptionDirectory, SweepSummary, Trigger } from '../ports';
 import type { ShardMessage } from './messages';
 
 /** At most this many subscriptions per Resource Graph request (docs/azure-facts.md §2). */
@@ -44,7 +44,8 @@ export function emptySweepSummary(
 /** What starting a sweep needs. */
 export interface StartSweepDeps {
   shardQueue: MessageQueue<ShardMessage>;
-  ledger: Ledger;
+  /** The sweep's summary row. */
+  ledger: SweepLedger;
   clock: Clock;
   /** Lists the tenant's subscriptions when the scope names none. */
   directory?: SubscriptionDirectory;

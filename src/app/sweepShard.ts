@@ -6,7 +6,16 @@ import type { EngineConfig } from '../core/engine-config';
 import { assess } from '../core/engine';
 import { findingKey } from '../core/model';
 import type { Report } from '../core/report';
-import type { Clock, InventorySource, Ledger, MessageQueue, SweepSummary, TelemetrySink } from '../ports';
+import type {
+  ClaimLedger,
+  Clock,
+  FindingLedger,
+  InventorySource,
+  MessageQueue,
+  SweepLedger,
+  SweepSummary,
+  TelemetrySink,
+} from '../ports';
 import { groupActions } from './actionGroups';
 import { emptySweepSummary } from './startSweep';
 import type { RemediationJobMessage, ShardMessage } from './messages';
@@ -14,7 +23,8 @@ import type { RemediationJobMessage, ShardMessage } from './messages';
 /** What a shard needs. */
 export interface SweepShardDeps {
   inventory: InventorySource;
-  ledger: Ledger;
+  /** The shard's findings, its counted-once claim, and the sweep's summary row. */
+  ledger: FindingLedger & ClaimLedger & SweepLedger;
   telemetry: TelemetrySink;
   jobQueue: MessageQueue<RemediationJobMessage>;
   clock: Clock;

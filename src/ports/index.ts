@@ -2,7 +2,7 @@
  * The ports: what the use cases in app/ need from the outside world. Adapters implement them;
  * app/ and core/ never see an SDK.
  */
-import type { Action, Finding } from '../core/model';
+import type { Action, ActionKind, Finding, Severity } from '../core/model';
 
 /** Where a sweep looks: subscriptions, management groups, or (both empty) the whole tenant. */
 export interface Scope {
@@ -65,7 +65,7 @@ export type LedgerStatus = 'open' | 'exempt' | 'remediating' | 'remediated' | 'f
 export interface LedgerEntry {
   ruleId: string;
   resourceId: string;
-  severity: string;
+  severity: Severity;
   status: LedgerStatus;
   message: string;
   subscriptionId: string;
@@ -74,7 +74,7 @@ export interface LedgerEntry {
   lastSeen: string;
   resolvedAt?: string;
   lastSweepId?: string;
-  lastAction?: { kind: string; status: ActionResult['status']; errorCode?: string; at: string; detail?: string };
+  lastAction?: { kind: ActionKind; status: ActionResult['status']; errorCode?: string; at: string; detail?: string };
   attempts: number;
 }
 
@@ -107,8 +107,8 @@ export interface SweepSummary {
   warnings: number;
 }
 
-/** The findings ledger (an Azure Table in the Function App, memory in the CLI). */
-export interface Ledger {
+/** The findings of the ledger: what sweeps and events saw, and what actions did to them. */
+export interface FindingLedger {
   /** Upserts the findings seen now; returns the entries whose status changed (new ones included). */
   recordFindings(findings: readonly Finding[], ctx: LedgerContext): Promise<FindingChange[]>;
   /**
@@ -124,10 +124,18 @@ export interface Ledger {
   recordActionResult(action: Action, result: ActionResult, ctx: LedgerContext): Promise<FindingChange[]>;
   /** Lists entries, optionally by status. */
   list(filter?: { status?: LedgerStatus }): Promise<LedgerEntry[]>;
-  /** Claims a dedupe key (an event id, or a debounce key per VM) until `ttlMs` from now; false when already claimed and not expired. */
+}
+
+/** Claims with a time to live: event dedupe, debounce per VM, and counted shards. */
+export interface ClaimLedger {
+  /** Claims a key until `ttlMs` from now; false when already claimed and not expired. */
   claim(key: string, ttlMs: number, now: Date): Promise<boolean>;
   /** Releases a claimed key (after a transient failure, so the retried event is not taken for a duplicate). */
   release(key: string): Promise<void>;
+}
+
+/** The summary rows of sweeps, which the shards add to. */
+export interface SweepLedger {
   /** Adds to a sweep's summary row (created on first write); returns the updated row. */
   updateSweepSummary(
     sweepId: string,
@@ -135,11 +143,18 @@ export interface Ledger {
   ): Promise<SweepSummary>;
   /** Reads a sweep's summary row. */
   getSweepSummary(sweepId: string): Promise<SweepSummary | undefined>;
+}
+
+/** The messages that reached a poison queue. */
+export interface PoisonLedger {
   /** Records a message that reached a poison queue. */
   recordPoisonMessage(queue: string, message: unknown, now: Date): Promise<void>;
   /** Lists recorded poison messages. */
   listPoisonMessages(): Promise<{ queue: string; message: unknown; at: string }[]>;
 }
+
+/** The whole ledger (an Azure Table in the Function App, memory in the CLI); use cases ask for the parts they use. */
+export interface Ledger extends FindingLedger, ClaimLedger, SweepLedger, PoisonLedger {}
 
 /** A queue of JSON messages (Azure Storage queues in the Function App). */
 export interface MessageQueue<T> {

@@ -16,6 +16,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { TokenCredential } from '@azure/core-auth';
 import { odata, TableClient, type TableServiceClientOptions } from '@azure/data-tables';
 import { z } from 'zod';
+import { ACTION_KINDS } from '../../core/actions';
 import type { Action, Finding } from '../../core/model';
 import type {
   ActionResult,
@@ -130,7 +131,7 @@ export function tableClientOf(options: TableLedgerConnectionOptions | TableLedge
 }
 
 const lastActionSchema = z.object({
-  kind: z.string(),
+  kind: z.enum(ACTION_KINDS),
   status: z.enum(['succeeded', 'failed', 'skipped']),
   errorCode: z.string().optional(),
   at: z.string(),
@@ -140,7 +141,7 @@ const lastActionSchema = z.object({
 const findingEntitySchema = z.object({
   ruleId: z.string(),
   resourceId: z.string(),
-  severity: z.string(),
+  severity: z.enum(['high', 'medium', 'low']),
   status: z.enum(LEDGER_STATUSES as [LedgerStatus, ...LedgerStatus[]]),
   message: z.string(),
   subscriptionId: z.string(),
