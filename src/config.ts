@@ -97,20 +97,11 @@ export const SETTINGS = {
 type Settings = typeof SETTINGS;
 type SettingName = keyof Settings;
 
-/** The parsed configuration. */
-export type AppConfig = EngineConfig & {
-  mode: 'report' | 'remediate';
-  subscriptions: string[];
-  managementGroups: string[];
-  armEndpoint: string;
-  caCertPath: string;
-  armToken: string;
-  managedIdentityClientId: string;
-  writeConcurrency: number;
-  sweepSchedule: string;
-  eventDebounceSeconds: number;
-  eventDedupeHours: number;
-};
+/** The parsed configuration: each setting as its schema outputs it. */
+export type AppConfig = { [K in SettingName]: z.output<Settings[K]['schema']> };
+
+/** Compile-time proof that the settings' schemas cover the engine's settings with the engine's types. */
+const _coversEngine = (config: AppConfig): EngineConfig => config;
 
 /** Raised for bad configuration; `problems` names each bad key. Exit code 2 in the CLI. */
 export class ConfigError extends Error {
