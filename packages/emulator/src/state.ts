@@ -4,6 +4,7 @@
  * ids are case-insensitive. ARM GETs read the live rows; Resource Graph reads an indexed copy that
  * sees each write `indexingDelayMs` later, as Resource Graph is eventually consistent (docs/azure-facts.md §2).
  */
+import { completeSeedRow, defaultSubscriptionName } from './rowShapes';
 import { asRecord, asString, clone, isRecord, lastSegment, normId, parseArmId } from './util';
 
 /** A Resource Graph row. */
@@ -107,6 +108,7 @@ export class Store {
       this.indexed.set(t, new Map());
     }
     const rows = estate.map((raw, i) => normaliseRow(raw, i));
+    for (const row of rows) completeSeedRow(row);
     for (const row of rows) {
       const sub = asString(row['subscriptionId']);
       const tenant = asString(row['tenantId']);
@@ -213,7 +215,7 @@ export class Store {
       'ResourceContainers',
       {
         id,
-        name: subscriptionId,
+        name: defaultSubscriptionName(subscriptionId),
         type: 'microsoft.resources/subscriptions',
         tenantId: this.tenantOf(subscriptionId),
         kind: '',

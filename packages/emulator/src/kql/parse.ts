@@ -622,7 +622,8 @@ class Converter {
     const source = this.scalar(this.need(prop(e, 'Expression'), e));
     const patterns = listItems(prop(e, 'Patterns'));
     const columns: { name: string; type: string }[] = [];
-    let re = '^';
+    // Simple mode matches from the start of the text; regex mode searches, as Kusto's own examples show.
+    let re = kind === 'simple' ? '^' : '';
     patterns.forEach((x, i) => {
       const cls = classOf(x);
       const last = i === patterns.length - 1;

@@ -62,7 +62,8 @@ function isActive(row: Readonly<Row>): boolean {
   return arm !== 'ProtectionStopped' && arm !== 'SoftDeleted';
 }
 
-function jobBody(engine: Engine, job: Readonly<Row>): Record<string, unknown> {
+/** A backup job as ARM returns it: its status follows the operation behind it. */
+export function jobBody(engine: Engine, job: Readonly<Row>): Record<string, unknown> {
   const props = { ...(asRecord(job['properties']) ?? {}) };
   const opId = asString(props['_operationId']);
   delete props['_operationId'];

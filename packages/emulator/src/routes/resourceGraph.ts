@@ -7,7 +7,8 @@
 import { allows } from '../auth';
 import { API_VERSIONS } from '../arm';
 import { ArmError, type ErrorDetail } from '../errors';
-import { executeKql, KqlError } from '../kql';
+import { graphView } from '../graphView';
+import { executeKql, KqlError, RESOURCE_GRAPH_TABLES } from '../kql';
 import type { RequestContext, Route } from '../router';
 import type { Row, TableName } from '../state';
 import { asArray, asRecord, asString, isRecord } from '../util';
@@ -150,14 +151,16 @@ async function resources(ctx: RequestContext) {
     const sub = (asString(row['subscriptionId']) ?? '').toLowerCase();
     return (subs === undefined || subs.has(sub)) && allows(ctx.principal, id);
   };
-  const indexed = engine.store.graphTables();
+  const indexed = graphView(engine);
+  // Every documented table is known; the ones the estate holds nothing for answer with no rows.
   const tables: Record<string, readonly Row[]> = {};
+  for (const name of RESOURCE_GRAPH_TABLES) tables[name] = [];
   for (const [name, rows] of Object.entries(indexed) as [TableName, readonly Row[]][])
     tables[name] = rows.filter(visible);
 
   let rows: Row[];
   try {
-    rows = executeKql(query, tables);
+    rows = executeKql(query, tables, { now: new Date(engine.now()) });
   } catch (err) {
     if (err instanceof KqlError) throw badRequest(ctx, kqlErrorDetails(err));
     throw err;
