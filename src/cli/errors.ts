@@ -82,3 +82,38 @@ export function failureLine(e: unknown, where: { command: string; armEndpoint?: 
       : undefined;
   return { message: `${where.command}: ${message}`, ...(hint ? { hint } : {}) };
 }
+
+interface QueryErrorShape {
+  name: string;
+  queryName?: string;
+  info?: { code?: string; message?: string };
+  details: { code?: string; message?: string; line?: number; characterPositionInLine?: number; token?: string }[];
+}
+
+function isQueryError(e: unknown): e is QueryErrorShape {
+  return (
+    e instanceof Error && e.name === 'ResourceGraphQueryError' && Array.isArray((e as { details?: unknown }).details)
+  );
+}
+
+/**
+ * The line for an input error. A rejected Resource Graph query names what Azure said in its details (e.g.
+ * `ManagementGroupNotFound: Management group 'x' was not found…`, the KQL parser's `ParserFailure: Query operator
+ * expected.` with line, position and token), then the correlation id Azure support asks for.
+ */
+export function inputErrorLine(e: unknown): string {
+  if (!isQueryError(e)) return (e as Error).message;
+  const details = e.details.filter((d) => d.code || d.message);
+  const specific = details.length > 1 ? details.filter((d) => d.code !== e.info?.code) : details;
+  const said = (specific.length ? specific : details)
+    .map((d) => {
+      const where =
+        d.line !== undefined || d.token !== undefined
+          ? ` (line ${d.line ?? '?'}, position ${d.characterPositionInLine ?? '?'}, token '${d.token ?? ''}')`
+          : '';
+      return `${d.code ?? ''}${d.message ? `: ${d.message}` : ''}${where}`;
+    })
+    .join('; ');
+  const correlation = /correlationId = ([\w-]+)/.exec(e.info?.message ?? '')?.[1];
+  return `Resource Graph rejected query '${e.queryName ?? ''}': ${said || (e.info?.code ?? 'BadRequest')}${correlation ? ` [correlationId ${correlation}]` : ''}`;
+}

@@ -27,7 +27,7 @@ import { TransientFailureError } from '../app/transient';
 import type { Action } from '../core/model';
 import type { ActionResult, InventorySource, Ledger, LedgerEntry, LedgerStatus, ProgressListener } from '../ports';
 import { commandHelp, COMMANDS, globalHelp } from './help';
-import { failureLine } from './errors';
+import { failureLine, inputErrorLine } from './errors';
 import { fitTable, paint, shortId, type Paint, type ReportView, type TrendPoint } from './render/common';
 import { renderBeforeAfter, renderText } from './render/text';
 import { mdCell, renderMarkdown } from './render/markdown';
@@ -222,7 +222,7 @@ function progress(ctx: Ctx, total: number): (action: Action, result: ActionResul
           ? p.red(result.status)
           : p.yellow(result.status);
     ctx.out.stderr(
-      `  [${String(i + 1).padStart(String(total).length)}/${total}] ${action.kind.padEnd(17)} ${action.target.split('/').pop() ?? ''}: ${status}${result.error ? ` ${result.error.code}` : result.detail ? ` (${result.detail})` : ''} ${p.dim(`${result.durationMs} ms${eta}`)}\n`,
+      `  [${String(done).padStart(String(total).length)}/${total}] #${String(i + 1).padEnd(String(total).length)} ${action.kind.padEnd(17)} ${action.target.split('/').pop() ?? ''}: ${status}${result.error ? ` ${result.error.code}` : result.detail ? ` (${result.detail})` : ''} ${p.dim(`${result.durationMs} ms${eta}`)}\n`,
     );
   };
 }
@@ -681,7 +681,7 @@ export async function main(argv: string[], out: Out = defaultOut()): Promise<num
       return EXIT.usage;
     }
     if (e instanceof ConfigError || isInputError(e)) {
-      out.stderr(`${p.red('warden:')} ${command}: ${(e as Error).message}\n`);
+      out.stderr(`${p.red('warden:')} ${command}: ${inputErrorLine(e)}\n`);
       if (globals.debug && e instanceof Error && e.stack) out.stderr(`${e.stack}\n`);
       return EXIT.usage;
     }

@@ -172,6 +172,10 @@ export function fitTable(
   const widths = [...natural];
   const total = (): number => widths.reduce((a, b) => a + b, 0) + gap * (widths.length - 1);
   const floor = headers.map((h) => Math.max(h.length, 6));
+  // The last column (free text) gives up space first, down to 30 columns; then the widest columns do.
+  const last = widths.length - 1;
+  while (total() > width && (widths[last] ?? 0) > Math.max(floor[last] ?? 0, 30))
+    widths[last] = (widths[last] ?? 0) - 1;
   while (total() > width) {
     let widest = -1;
     for (let i = 0; i < widths.length; i++)

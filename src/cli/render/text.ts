@@ -19,6 +19,9 @@ import {
   type ReportView,
 } from './common';
 
+/** Below this width the VM table stacks: each VM on a line, its findings below it. */
+const STACK_BELOW = 110;
+
 /** The coverage the report states (`summary.coverage`, when the sweep reports one), flattened to words. */
 export function coverageWords(report: Report): string | undefined {
   const coverage = (report.summary as { coverage?: unknown }).coverage;
@@ -91,13 +94,21 @@ export function renderText(view: ReportView, a: Assessment, p: Paint, width: num
   out.push(p.bold(heading));
   out.push(...wrap(summaryLine(a, names), w));
   const breakdown = (label: string, cells: Record<string, ScoreCell>, name: (k: string) => string): void => {
-    const parts = Object.entries(cells)
-      .sort(([x], [y]) => x.localeCompare(y))
-      .map(
-        ([k, c]) =>
-          `${name(k)} ${scoreColour(p, c, c.percent === null ? 'n/a' : `${c.percent.toFixed(1)}%`)} (${c.compliant}/${c.inScope})`,
-      );
-    out.push(`${p.dim(label)} ${parts.join(' · ')}`);
+    const entries = Object.entries(cells).sort(([x], [y]) => x.localeCompare(y));
+    const plain = entries.map(
+      ([k, c]) =>
+        `${name(k)}\u00a0${c.percent === null ? 'n/a' : `${c.percent.toFixed(1)}%`}\u00a0(${c.compliant}/${c.inScope})`,
+    );
+    // Wrapped as plain text (non-breaking spaces keep each entry whole), then each percentage is coloured.
+    const lines = wrap(`${label} ${plain.join(' · ')}`, w).map((l) => l.replaceAll('\u00a0', ' '));
+    for (const line of lines) {
+      let coloured = line.startsWith(label) ? `${p.dim(label)}${line.slice(label.length)}` : line;
+      for (const [, c] of entries) {
+        const pctText = c.percent === null ? 'n/a' : `${c.percent.toFixed(1)}%`;
+        coloured = coloured.replace(` ${pctText} (${c.compliant}/`, ` ${scoreColour(p, c, pctText)} (${c.compliant}/`);
+      }
+      out.push(coloured);
+    }
   };
   breakdown('by subscription:', scorecard.bySubscription, (k) => subscriptionLabel(k, names));
   breakdown('by region:      ', scorecard.byRegion, (k) => k);
@@ -110,23 +121,35 @@ export function renderText(view: ReportView, a: Assessment, p: Paint, width: num
         `VMs with findings (${flagged.filter((s) => s.verdict === 'non-compliant').length} non-compliant, ${flagged.filter((s) => s.verdict === 'exempt').length} exempt)`,
       ),
     );
-    const rows = flagged.map((s) => [
-      s.verdict === 'exempt' ? 'exempt' : 'open',
-      s.name,
-      `${subscriptionLabel(s.subscriptionId, names)}/${s.resourceGroup}`,
-      s.location,
-      s.findings.map((f) => findingLine(f, report)).join('\n'),
-    ]);
-    out.push(
-      fitTable(
-        ['', 'VM', 'SUBSCRIPTION/RG', 'REGION', 'FINDINGS → WHAT HAPPENS'],
-        rows,
-        w,
-        (col, cell, row) =>
-          col === 0 ? (row[0] === 'exempt' ? p.dim(cell) : p.red(cell)) : col === 1 ? p.bold(cell) : cell,
-        p.dim,
-      ),
-    );
+    if (w >= STACK_BELOW) {
+      const rows = flagged.map((s) => [
+        s.verdict === 'exempt' ? 'exempt' : 'open',
+        s.name,
+        `${subscriptionLabel(s.subscriptionId, names)}/${s.resourceGroup}`,
+        s.location,
+        s.findings.map((f) => findingLine(f, report)).join('\n'),
+      ]);
+      out.push(
+        fitTable(
+          ['', 'VM', 'SUBSCRIPTION/RG', 'REGION', 'FINDINGS → WHAT HAPPENS'],
+          rows,
+          w,
+          (col, cell, row) =>
+            col === 0 ? (row[0] === 'exempt' ? p.dim(cell) : p.red(cell)) : col === 1 ? p.bold(cell) : cell,
+          p.dim,
+        ),
+      );
+    } else {
+      // A narrow terminal: each VM on its own line, its findings indented below it at full width.
+      for (const s of flagged) {
+        const mark = s.verdict === 'exempt' ? p.dim('exempt') : p.red('open  ');
+        out.push(
+          `${mark} ${p.bold(s.name)}  ${subscriptionLabel(s.subscriptionId, names)}/${s.resourceGroup}  ${s.location}`,
+        );
+        for (const f of s.findings)
+          out.push(...wrap(findingLine(f, report), w - 9).map((l, i) => `${i === 0 ? '  - ' : '    '}${l}`));
+      }
+    }
     out.push('');
   }
   const vmIds = new Set(standings.map((s) => s.id.toLowerCase()));
