@@ -16,7 +16,7 @@ import { runWarden } from '../support/cli';
 
 const sample = 'samples/sample-estate.json';
 const dir = mkdtempSync(join(tmpdir(), 'warden-report-'));
-const ANSI = /\u001b\[[0-9;]*m/g;
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 async function runOn(
   args: string[],
