@@ -431,6 +431,18 @@ export function moreScalarFunctions(
       return GUID.test(s) ? s.toLowerCase() : null;
     },
     new_guid: () => crypto.randomUUID(),
+    range: (a) => {
+      const start = num(a[0]);
+      const stop = num(a[1]);
+      const step = a.length > 2 ? num(a[2]) : 1;
+      if (start === null || stop === null || step === null || step === 0) return null;
+      const out: number[] = [];
+      for (let v = start; step > 0 ? v <= stop : v >= stop; v += step) {
+        if (out.length >= 1_000_000) return null;
+        out.push(v);
+      }
+      return out;
+    },
     array_sort_asc: sortArray(false),
     array_sort_desc: sortArray(true),
     array_reverse: (a) => (Array.isArray(a[0]) ? [...(a[0] as unknown[])].reverse() : null),

@@ -5,6 +5,7 @@
  * (or `properties.instanceView`); a running VM without one gets a Ready agent, a stopped one a Not Ready agent.
  */
 import { API_VERSIONS, asyncHeaders, bodyObject, operationStatusBody, toArmBody } from '../arm';
+import { itemsOfVm } from '../backupModels';
 import { ArmError, resourceGroupNotFound, resourceNotFound } from '../errors';
 import type { Engine } from '../engine';
 import type { RequestContext, Route } from '../router';
@@ -49,6 +50,45 @@ export function powerStateOf(row: Readonly<Row>): string {
     .map((s) => asString(asRecord(s)?.['code']))
     .find((c) => c?.toLowerCase().startsWith('powerstate/'));
   return fromStatuses ?? 'PowerState/running';
+}
+
+/** The Azure Backup VM extension's handler version the emulator reports. */
+export const BACKUP_EXTENSION_VERSION = '1.0.9211.0';
+
+/**
+ * The Azure Backup extension a protected VM carries (VMSnapshot on Windows, VMSnapshotLinux on Linux),
+ * present once any vault holds a protected item for the VM (or protection is being configured).
+ */
+export function backupExtensionOf(row: Readonly<Row>, engine: Engine): { name: string; type: string } | undefined {
+  const id = String(row['id']);
+  const protectedNow = itemsOfVm(engine.store, id).length > 0 || engine.store.protecting.has(normId(id));
+  if (!protectedNow) return undefined;
+  const storage = asRecord(asRecord(row['properties'])?.['storageProfile']) ?? {};
+  const linux = asString(asRecord(storage['osDisk'])?.['osType'])?.toLowerCase() === 'linux';
+  const name = linux ? 'VMSnapshotLinux' : 'VMSnapshot';
+  return { name, type: `Microsoft.Azure.RecoveryServices.${name}` };
+}
+
+/** `resources[]` of a VM GET: its extensions (VirtualMachine_Get.json), here the backup extension. */
+function extensionResources(row: Readonly<Row>, engine: Engine): Record<string, unknown>[] {
+  const ext = backupExtensionOf(row, engine);
+  if (!ext) return [];
+  return [
+    {
+      name: ext.name,
+      id: `${String(row['id'])}/extensions/${ext.name}`,
+      type: 'Microsoft.Compute/virtualMachines/extensions',
+      location: row['location'],
+      properties: {
+        autoUpgradeMinorVersion: true,
+        provisioningState: 'Succeeded',
+        publisher: 'Microsoft.Azure.RecoveryServices',
+        type: ext.name,
+        typeHandlerVersion: '1.0',
+        settings: {},
+      },
+    },
+  ];
 }
 
 /** The instance view of a VM row, synthesised where the row has none. */
@@ -101,6 +141,83 @@ export function instanceViewOf(row: Readonly<Row>, engine: Engine): Record<strin
       statuses: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', time }],
     }));
   const osType = asString(asRecord(storage['osDisk'])?.['osType']);
+  const backupExt = backupExtensionOf(row, engine);
+  const extensions =
+    given['extensions'] ??
+    (backupExt
+      ? [
+          {
+            name: backupExt.name,
+            type: backupExt.type,
+            typeHandlerVersion: BACKUP_EXTENSION_VERSION,
+            statuses: [
+              {
+                code: 'ProvisioningState/succeeded',
+                level: 'Info',
+                displayStatus: 'Provisioning succeeded',
+                message: 'Extension is installed and the VM can be backed up.',
+                time,
+              },
+            ],
+          },
+        ]
+      : []);
+  let vmAgent: Record<string, unknown> = clone(agent);
+  if (backupExt && running) {
+    const handlers = asArray(vmAgent['extensionHandlers']);
+    if (!handlers.some((h) => asString(asRecord(h)?.['type']) === backupExt.type)) {
+      vmAgent = { ...vmAgent };
+      vmAgent['extensionHandlers'] = [
+        ...handlers,
+        {
+          type: backupExt.type,
+          typeHandlerVersion: BACKUP_EXTENSION_VERSION,
+          status: { code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Ready' },
+        },
+      ];
+    }
+  }
+  const boot = asRecord(asRecord(props['diagnosticsProfile'])?.['bootDiagnostics']);
+  const storageUri = asString(boot?.['storageUri']) ?? `https://md-${String(row['name'])}.blob.storage.azure.net/`;
+  const bootDiagnostics =
+    given['bootDiagnostics'] ??
+    (boot?.['enabled'] === true
+      ? {
+          consoleScreenshotBlobUri: `${storageUri}bootdiagnostics-${String(row['name'])}/${String(row['name'])}.screenshot.bmp`,
+          serialConsoleLogBlobUri: `${storageUri}bootdiagnostics-${String(row['name'])}/${String(row['name'])}.serialconsole.log`,
+        }
+      : undefined);
+  const patchStatus = given['patchStatus'] ?? {
+    availablePatchSummary: {
+      status: running ? 'Succeeded' : 'Unknown',
+      rebootPending: false,
+      criticalAndSecurityPatchCount: 0,
+      otherPatchCount: 0,
+      startTime: time,
+      lastModifiedTime: time,
+      error: null,
+    },
+    lastPatchInstallationSummary: {
+      status: 'Unknown',
+      maintenanceWindowExceeded: false,
+      notSelectedPatchCount: 0,
+      excludedPatchCount: 0,
+      pendingPatchCount: 0,
+      installedPatchCount: 0,
+      failedPatchCount: 0,
+      startTime: time,
+      lastModifiedTime: time,
+      error: null,
+    },
+    configurationStatuses: [
+      {
+        code: 'PatchModeConfigurationState/Ready',
+        level: 'Info',
+        displayStatus: 'Status_PatchModeConfigurationState_Ready',
+        time,
+      },
+    ],
+  };
   return {
     ...clone(given),
     computerName:
@@ -116,8 +233,11 @@ export function instanceViewOf(row: Readonly<Row>, engine: Engine): Record<strin
       asString(ext['osVersion']) ??
       asString(given['osVersion']) ??
       (osType === 'Linux' ? '22.04' : 'Microsoft Windows NT 10.0.20348.0'),
-    vmAgent: clone(agent),
+    vmAgent,
     disks: clone(disks),
+    ...(bootDiagnostics ? { bootDiagnostics: clone(bootDiagnostics) } : {}),
+    extensions: clone(extensions),
+    patchStatus: clone(patchStatus),
     hyperVGeneration: asString(ext['hyperVGeneration']) ?? asString(given['hyperVGeneration']) ?? 'V2',
     statuses: [
       { code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', time },
@@ -133,6 +253,8 @@ function vmBody(row: Readonly<Row>, engine: Engine, expand: string | null): Reco
   if (expand?.toLowerCase() === 'instanceview') props['instanceView'] = instanceViewOf(row, engine);
   else delete props['instanceView'];
   body['properties'] = props;
+  const resources = extensionResources(row, engine);
+  if (resources.length > 0) body['resources'] = resources;
   return body;
 }
 
