@@ -53,6 +53,10 @@ describe('warden sweep on the emulator', () => {
     for (const a of report.actions)
       expect(a.result).toMatchObject({ status: 'succeeded', durationMs: expect.any(Number) });
     expect(report.summary.results).toEqual({ succeeded: 27, failed: 0, skipped: 0 });
+    // The verifying sweep after the apply: nothing left to do, nine findings left to a person, hence exit 1.
+    const verified = (report as Report & { after: Report }).after;
+    expect(verified.actions).toEqual([]);
+    expect(verified.summary.open).toBe(9);
     expect(applied.code).toBe(1);
 
     const again = await run(['sweep', '--config', config, '--format', 'json']);

@@ -1,0 +1,86 @@
+/**
+ * The after-state: `sweep --apply` ends with a verifying sweep and reports before → after, its exit code
+ * follows the after-state, and `--ledger` records to the findings ledger (Azurite) as the Function App does,
+ * which gives the HTML report its trend. Real SDK clients against the emulator; real Azure Tables on Azurite.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '@backup-warden/emulator';
+import { runWarden } from '../support/cli';
+import { startAzurite, type Azurite } from '../support/azurite';
+
+const rows = (JSON.parse(readFileSync('samples/sample-estate.json', 'utf8')) as { data: unknown[] }).data;
+const dir = mkdtempSync(join(tmpdir(), 'warden-after-'));
+
+describe('sweep --apply and --ledger on the emulator and Azurite', () => {
+  let emu: RunningEmulator;
+  let azurite: Azurite;
+  let config: string;
+  const saved = process.env.AzureWebJobsStorage;
+
+  beforeAll(async () => {
+    [emu, azurite] = await Promise.all([startEmulator({ estate: rows, lroRetryAfterSeconds: 0 }), startAzurite()]);
+    config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ armEndpoint: emu.endpoint, caCertPath: emu.caCertPath, armToken: emu.token }),
+    );
+    process.env.AzureWebJobsStorage = azurite.connectionString;
+  });
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.AzureWebJobsStorage;
+    else process.env.AzureWebJobsStorage = saved;
+    await Promise.all([emu?.stop(), azurite?.stop()]);
+  });
+
+  it('records a report-mode sweep to the ledger, with markdown on stdout and nothing else', async () => {
+    const r = await runWarden(['sweep', '--config', config, '--ledger', '--format', 'markdown']);
+    expect(r.code).toBe(1);
+    expect(r.stdout.startsWith('## warden sweep: compliance 9.0% (3 of 33 VMs)')).toBe(true);
+    expect(r.stderr).toMatch(/resource graph: virtual-machines/);
+    expect(r.stderr).toMatch(/recorded to the findings ledger as sweep cli-/);
+    const open = await runWarden(['findings', '--status', 'open', '--format', 'json']);
+    expect((JSON.parse(open.stdout) as unknown[]).length).toBe(44);
+  });
+
+  it('applies, sweeps again to verify, and reports before → after; the exit code is the after-state', async () => {
+    const r = await runWarden(['sweep', '--config', config, '--apply', '--ledger']);
+    expect(r.stderr).toContain('applying 27 action(s)');
+    expect(r.stderr).toMatch(/\[27\/27\] #\d+ +\S+ +\S+: succeeded/);
+    expect(r.stderr).toMatch(/ETA \d+ s/);
+    expect(r.stderr).toContain('verifying: sweeping again to read the after-state');
+    expect(r.stdout).toContain('warden sweep --apply: verifying sweep');
+    expect(r.stdout).toContain('compliance  9.0% (3 of 33 VMs) → 78.7% (26 of 33 VMs)');
+    expect(r.stdout).toContain('open        44 → 9 findings (0 still planned)');
+    expect(r.stdout).toContain('actions     27 succeeded, 0 failed, 0 skipped');
+    // Nine findings stay open by design (report-only, explicit deny, no free priority): exit 1.
+    expect(r.code).toBe(1);
+  });
+
+  it('leaves the ledger as the Function App would: fixed findings resolved, the rest open', async () => {
+    const all = JSON.parse((await runWarden(['findings', '--format', 'json'])).stdout) as {
+      status: string;
+      lastAction?: { status: string };
+    }[];
+    const count = (s: string): number => all.filter((e) => e.status === s).length;
+    expect(count('open')).toBe(9);
+    // 35 fixed open findings, plus the exempt vm-web-eus-06's egress finding: the rule added to nsg-web-eus fixed it too.
+    expect(count('resolved')).toBe(36);
+    expect(count('exempt')).toBe(4);
+    expect(all.filter((e) => e.lastAction?.status === 'succeeded').length).toBeGreaterThan(0);
+    const csv = await runWarden(['findings', '--format', 'csv', '--status', 'open']);
+    expect(csv.stdout.trimEnd().split('\r\n')).toHaveLength(10);
+  });
+
+  it('draws the score trend from the ledger history in the HTML report', async () => {
+    const out = join(dir, 'after.html');
+    const r = await runWarden(['sweep', '--config', config, '--ledger', '--format', 'html', '--out', out]);
+    expect(r.code).toBe(1);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('Trend (from the findings ledger)');
+    expect(html).toContain('aria-label="compliance trend"');
+    expect(html).toContain('<span id="score">78.7%</span>');
+  });
+});
