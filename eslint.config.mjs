@@ -36,10 +36,29 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Type-aware everywhere: a promise is awaited or handled, never passed where a void callback is expected,
+      // and a switch over a union names every member (or ends in assertNever).
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
     },
+  },
+  // The application (the CLI aside, for now) meets typescript-eslint's whole type-checked set. `require-await`
+  // stays off: in-memory adapters implement promise-returning ports with async methods that await nothing.
+  ...tseslint.configs.recommendedTypeCheckedOnly.map((config) => ({
+    ...config,
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/**'],
+  })),
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/**'],
+    rules: { '@typescript-eslint/require-await': 'off' },
   },
   {
     files: ['src/core/**/*.ts'],

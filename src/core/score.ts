@@ -85,7 +85,7 @@ export function backupStatusOf(rows: readonly unknown[]): BackupStatusIndex {
     if (typeof row !== 'object' || row === null) continue;
     const r = row as { id?: unknown; type?: unknown; properties?: unknown };
     const id = text(r.id);
-    if (!id || !/\/protecteditems$/i.test(String(r.type ?? ''))) continue;
+    if (!id || !/\/protecteditems$/i.test(text(r.type) ?? '')) continue;
     const p = (typeof r.properties === 'object' && r.properties !== null ? r.properties : {}) as Record<
       string,
       unknown
@@ -262,7 +262,7 @@ export function subscriptionNamesOf(rows: readonly unknown[]): Record<string, st
   for (const row of rows) {
     if (typeof row !== 'object' || row === null) continue;
     const r = row as { type?: unknown; name?: unknown; subscriptionId?: unknown };
-    if (String(r.type ?? '').toLowerCase() !== 'microsoft.resources/subscriptions') continue;
+    if ((text(r.type) ?? '').toLowerCase() !== 'microsoft.resources/subscriptions') continue;
     const id = text(r.subscriptionId)?.toLowerCase();
     const name = text(r.name);
     if (id && name && name.toLowerCase() !== id) names[id] = name;

@@ -41,3 +41,9 @@ export function invocation<T>(
     }
   };
 }
+
+/** How many times the host has delivered this queue message (1 on the first delivery). */
+export function dequeueCountOf(context: InvocationContext): number {
+  const count = context.triggerMetadata?.dequeueCount;
+  return typeof count === 'number' ? count : typeof count === 'string' && /^\d+$/.test(count) ? Number(count) : 1;
+}

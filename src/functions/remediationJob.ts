@@ -6,7 +6,7 @@ import { app } from '@azure/functions';
 import { parseRemediationJob } from '../app/messages';
 import { QUEUES } from '../app/queues';
 import { recordPoisonJob, runRemediationJob } from '../app/remediationJob';
-import { invocation } from './invocation';
+import { dequeueCountOf, invocation } from './invocation';
 
 /** Handles one job message. */
 export const remediationJob = invocation<unknown>('remediationJob', async (message, context, services) => {
@@ -17,7 +17,7 @@ export const remediationJob = invocation<unknown>('remediationJob', async (messa
     const why = [r?.detail, r?.error?.code].filter(Boolean).join(': ');
     return `${a.kind} ${r?.status ?? '?'}${why ? ` (${why})` : ''}`;
   });
-  const line = `sweep ${job.sweepId}: ${described.join(', ')} (dequeue ${String(context.triggerMetadata?.dequeueCount ?? 1)})`;
+  const line = `sweep ${job.sweepId}: ${described.join(', ')} (dequeue ${dequeueCountOf(context)})`;
   // A permanent failure is acknowledged (a retry cannot fix it) but must stand out in the logs.
   if (results.some((r) => r.status === 'failed')) context.warn(line);
   else context.log(line);

@@ -4,14 +4,14 @@ import { parseShardMessage } from '../app/messages';
 import { QUEUES } from '../app/queues';
 import { recordPoisonJob } from '../app/remediationJob';
 import { runSweepShard } from '../app/sweepShard';
-import { invocation } from './invocation';
+import { dequeueCountOf, invocation } from './invocation';
 
 /** Handles one shard message; rethrows only what a retry can fix. */
 export const sweepShard = invocation<unknown>('sweepShard', async (message, context, services) => {
   const shard = parseShardMessage(message);
   const outcome = await runSweepShard(services.sweepShard, shard);
   context.log(
-    `sweep ${shard.sweepId} shard ${shard.shardIndex + 1}/${shard.shardCount}: ${outcome.report.summary.findings} findings (${outcome.report.summary.open} open), ${outcome.jobsEnqueued} job(s) enqueued, ${outcome.resolved} resolved${outcome.sweepCompleted ? '; sweep completed' : ''}${outcome.redelivered ? '; a redelivery: the shard was already counted in the summary' : ''} (dequeue ${String(context.triggerMetadata?.dequeueCount ?? 1)})`,
+    `sweep ${shard.sweepId} shard ${shard.shardIndex + 1}/${shard.shardCount}: ${outcome.report.summary.findings} findings (${outcome.report.summary.open} open), ${outcome.jobsEnqueued} job(s) enqueued, ${outcome.resolved} resolved${outcome.sweepCompleted ? '; sweep completed' : ''}${outcome.redelivered ? '; a redelivery: the shard was already counted in the summary' : ''} (dequeue ${dequeueCountOf(context)})`,
   );
 });
 

@@ -11,6 +11,9 @@ import { statusCodeOf } from './errors';
 import type { ResourceGraphInventory } from './resourceGraph';
 
 type Body = Record<string, unknown>;
+
+/** A string field of a body, or `fallback` when the field is absent or not a string. */
+const stringOf = (value: unknown, fallback = ''): string => (typeof value === 'string' ? value : fallback);
 type RawCallback = (raw: { parsedBody?: unknown; bodyAsText?: string | null }) => void;
 
 /** Runs an SDK call and returns the response body as ARM sent it, or undefined on 404. */
@@ -30,11 +33,11 @@ async function rawBody(call: (onResponse: RawCallback) => Promise<unknown>): Pro
 
 /** An ARM body → a Resource Graph row: lower-case type, resourceGroup and subscriptionId from the id. */
 export function armBodyToRow(body: Body): Body {
-  const id = String(body.id ?? '');
+  const id = stringOf(body.id);
   const parts = tryParseResourceId(id);
   return {
     ...body,
-    type: String(body.type ?? '').toLowerCase(),
+    type: stringOf(body.type).toLowerCase(),
     resourceGroup: parts?.resourceGroup.toLowerCase() ?? '',
     subscriptionId: parts?.subscriptionId ?? '',
   };
@@ -116,10 +119,10 @@ export class ArmResourceReader implements ResourceReader {
       /* rows are taken from the raw pages */
     }
     // Protection, the cheap way (docs/azure-facts.md §4.5): backupStatus names the vault when the VM is protected.
-    const location = String(vm.location ?? '');
+    const location = stringOf(vm.location);
     const status = await this.clients
       .recoveryServicesBackup(p.subscriptionId)
-      .backupStatus.get(location, { resourceId: String(vm.id ?? vmId), resourceType: 'VM' });
+      .backupStatus.get(location, { resourceId: stringOf(vm.id, vmId), resourceType: 'VM' });
     const protectedStatus = status.protectionStatus?.toLowerCase();
     if (
       status.vaultId &&
@@ -144,7 +147,7 @@ export class ArmResourceReader implements ResourceReader {
         location,
         properties: {
           backupManagementType: 'AzureIaasVM',
-          sourceResourceId: String(vm.id ?? vmId),
+          sourceResourceId: stringOf(vm.id, vmId),
           policyName: status.policyName,
           currentProtectionState: state,
           dataSourceInfo: { resourceLocation: location },
@@ -183,7 +186,7 @@ export class ArmResourceReader implements ResourceReader {
     const p = props(body);
     if (typeof p.currentProtectionState === 'string' && p.currentProtectionState) return p.currentProtectionState;
     if (p.isScheduledForDeferredDelete === true) return 'SoftDeleted';
-    switch (String(p.protectionState ?? '').toLowerCase()) {
+    switch (stringOf(p.protectionState).toLowerCase()) {
       case 'protected':
         return 'ProtectionConfigured';
       case 'irpending':
@@ -233,6 +236,6 @@ export class ResourceGraphSubscriptionDirectory implements SubscriptionDirectory
       "ResourceContainers | where type =~ 'microsoft.resources/subscriptions' | project id, subscriptionId | order by subscriptionId asc",
       { subscriptions: [], managementGroups: [] },
     );
-    return rows.map((r) => String(r.subscriptionId ?? '')).filter(Boolean);
+    return rows.map((r) => stringOf(r.subscriptionId)).filter(Boolean);
   }
 }

@@ -16,9 +16,9 @@ import type { AzureErrorInfo } from '../../ports';
 
 /** An ARM error object (`error` of an error response, or one of its `details`). Unknown fields are kept. */
 export interface ArmError {
-  code?: string;
-  message?: string;
-  details?: ArmError[];
+  code?: string | undefined;
+  message?: string | undefined;
+  details?: ArmError[] | undefined;
   [field: string]: unknown;
 }
 

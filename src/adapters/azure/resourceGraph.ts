@@ -245,7 +245,7 @@ export class ResourceGraphInventory implements InventorySource {
     const rows: unknown[] = [];
     for (const q of this.queries()) {
       const r = await this.runNamed(q.name, q.kql, scope);
-      const seen = new Set(r.map((row) => String(row.id ?? '').toLowerCase()));
+      const seen = new Set(r.map((row) => (typeof row.id === 'string' ? row.id : '').toLowerCase()));
       for (const row of r) rows.push(row);
       if (q.name !== PROTECTED_ITEMS_QUERY) continue;
       for (const kql of protectedItemsOfVmsIn(q.kql, scope.subscriptions, this.batchSize)) {
@@ -253,7 +253,7 @@ export class ResourceGraphInventory implements InventorySource {
           subscriptions: [],
           managementGroups: [],
         })) {
-          const key = String(row.id ?? '').toLowerCase();
+          const key = (typeof row.id === 'string' ? row.id : '').toLowerCase();
           if (seen.has(key)) continue;
           seen.add(key);
           rows.push(row);

@@ -8,7 +8,7 @@
  *   conflicts and "another operation in progress" codes (docs/azure-facts.md §3: concurrent NSG writes).
  * Sleep, random and clock are injectable so tests run without waiting.
  */
-import type { PipelineResponse, RetryStrategy } from '@azure/core-rest-pipeline';
+import type { RetryStrategy } from '@azure/core-rest-pipeline';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { isRetryable, statusCodeOf } from './errors';
 
@@ -188,7 +188,7 @@ export function boundedRetryStrategy(bounds: PipelineRetryBounds): RetryStrategy
     retry({ retryCount, response, responseError }) {
       const status: number | undefined = response?.status;
       if (response && isPipelineRetriedStatus(status)) {
-        const ms = retryAfterFromHeaders((n) => (response as PipelineResponse).headers.get(n), Date.now());
+        const ms = retryAfterFromHeaders((n) => response.headers.get(n), Date.now());
         if (ms !== undefined) return ms > bounds.maxRetryAfterMs ? { skipStrategy: true } : { retryAfterInMs: ms };
         return { retryAfterInMs: backoffDelay(retryCount, bounds) };
       }

@@ -188,8 +188,13 @@ function toEntry(props: Record<string, unknown>): LedgerEntry {
   };
 }
 
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+/** `T` with its `undefined`-valued properties left out rather than set to undefined. */
+type WithoutUndefined<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
+  [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
+};
+
+function stripUndefined<T extends object>(o: T): WithoutUndefined<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as WithoutUndefined<T>;
 }
 
 function fromEntry(entry: LedgerEntry): Record<string, unknown> {

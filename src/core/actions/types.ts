@@ -32,7 +32,7 @@ export interface PlanContext {
   /** Why open findings got no action; a planner adds the reasons of the findings it leaves. */
   unplanned: Map<FindingKey, UnplannedReason>;
   /** Adds a warning to the plan. */
-  warn(message: string): void;
+  warn: (message: string) => void;
 }
 
 /** Where an action sits in the plan's execution order. */

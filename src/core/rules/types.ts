@@ -8,7 +8,7 @@ export interface RuleContext {
   config: EngineConfig;
   now: Date;
   /** Records a warning for the report (e.g. a reference the snapshot could not follow). */
-  warn(message: string): void;
+  warn: (message: string) => void;
 }
 
 /** A rule's verdict on one subject: nothing (pass), or a violation with its message and typed details. */
