@@ -17,6 +17,8 @@ export default defineConfig({
     // test/reliability has its own config too: `npm run test:reliability`.
     // test/browser drives Chromium: `npm run test:browser`.
     exclude: [...configDefaults.exclude, 'test/fidelity/**', 'test/reliability/**', 'test/browser/**'],
+    // Says in one line which infra tools (Bicep CLI, PowerShell, shellcheck) are missing; their tests are skipped.
+    globalSetup: ['test/infra/toolsSetup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -82,8 +82,17 @@ param wardenMaxActions int = 50
 @description('WARDEN_MIN_WINDOWS_AGENT_VERSION: the oldest acceptable Windows guest agent.')
 param wardenMinWindowsAgentVersion string = '2.6.1198.718'
 
-@description('WARDEN_ARM_ENDPOINT: the ARM endpoint.')
-param wardenArmEndpoint string = 'https://management.azure.com'
+@description('WARDEN_ARM_ENDPOINT: the ARM endpoint; empty means the one of the cloud deployed to.')
+param wardenArmEndpoint string = ''
+
+// The cloud's own ARM endpoint (no host written out, so the template deploys to any cloud), without the trailing
+// slash that environment() gives, as the app's default is written.
+var cloudResourceManager = environment().resourceManager
+var armEndpoint = !empty(wardenArmEndpoint)
+  ? wardenArmEndpoint
+  : endsWith(cloudResourceManager, '/')
+      ? substring(cloudResourceManager, 0, max(length(cloudResourceManager) - 1, 0))
+      : cloudResourceManager
 
 @minValue(1)
 @maxValue(64)
@@ -156,7 +165,7 @@ var wardenSettings = [
   { name: 'WARDEN_INITIAL_BACKUP_RETENTION_DAYS', value: string(wardenInitialBackupRetentionDays) }
   { name: 'WARDEN_MAX_ACTIONS', value: string(wardenMaxActions) }
   { name: 'WARDEN_MIN_WINDOWS_AGENT_VERSION', value: wardenMinWindowsAgentVersion }
-  { name: 'WARDEN_ARM_ENDPOINT', value: wardenArmEndpoint }
+  { name: 'WARDEN_ARM_ENDPOINT', value: armEndpoint }
   { name: 'WARDEN_CA_CERT_PATH', value: '' }
   { name: 'WARDEN_ARM_TOKEN', value: '' }
   { name: 'WARDEN_MANAGED_IDENTITY_CLIENT_ID', value: identity.outputs.clientId }

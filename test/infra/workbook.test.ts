@@ -5,14 +5,15 @@
  * language service parses and analyses without a diagnostic. Deployed as a shared workbook on the
  * Application Insights resource.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { kustoAnalyser } from '../support/kusto';
 import type { EnableProtectionAction } from '../../src/core/model';
 import type { FindingChange } from '../../src/ports';
 import { RULES } from '../../src/core/rules';
 import { createTelemetry } from '../../src/adapters/telemetry/appInsights';
-import { at, evaluate } from './bicep';
-import { calledScope, defaultScope, exprAt, onlyResource, read, template, valueAt } from './templates';
+import { compile, evaluate, module, only, scopeOf } from './arm';
+import { read } from './checks';
+import { findBicep } from './tools';
 
 const tracked = vi.hoisted(() => [] as { name: string; properties: Record<string, string> }[]);
 vi.mock('applicationinsights', () => ({
@@ -134,25 +135,30 @@ describe('infra/workbook.json', () => {
   });
 });
 
-describe('the workbook resource', () => {
-  const main = template('infra/main.bicep');
-  const { target, scope } = calledScope(main, 'workbook');
-  const resource = onlyResource(target, 'Microsoft.Insights/workbooks');
+describe.skipIf(!findBicep())('the workbook resource, compiled', () => {
+  let resource: Record<string, unknown>;
+  let raw: { name: string };
+  let sourceId: unknown;
+  beforeAll(() => {
+    const main = scopeOf(compile('infra/main.bicep'), { environmentName: 'dev', location: 'eastus' });
+    const m = module(main, 'workbook');
+    const r = only(m.template, 'Microsoft.Insights/workbooks');
+    raw = r;
+    resource = evaluate(r, m.scope) as Record<string, unknown>;
+    sourceId = m.deployment['properties'] && (m.deployment['properties'] as { parameters: Record<string, { value: string }> }).parameters['applicationInsightsId']?.value;
+  });
 
   it('is a shared workbook on the Application Insights resource, holding workbook.json verbatim', () => {
-    expect(valueAt(resource, 'kind', scope)).toBe('shared');
-    expect(valueAt(resource, 'properties.serializedData', defaultScope(target))).toBe(text);
-    expect(valueAt(resource, 'properties.version', scope)).toBe('Notebook/1.0');
-    expect(valueAt(resource, 'properties.category', scope)).toBe('workbook');
-    expect(at(resource.body, 'properties.sourceId')?.raw).toBe('applicationInsightsId');
-    const module = main.file.modules.find((m) => m.symbol === 'workbook');
-    expect(module && at(module.body, 'params.applicationInsightsId')?.raw).toBe('monitoring.outputs.applicationInsightsId');
+    expect(resource['kind']).toBe('shared');
+    const props = resource['properties'] as Record<string, unknown>;
+    expect(props['serializedData']).toBe(text);
+    expect(props['version']).toBe('Notebook/1.0');
+    expect(props['category']).toBe('workbook');
+    expect(props['displayName']).toBe('backup-warden compliance');
+    expect(String(sourceId)).toMatch(/'monitoring'.*\.outputs\.applicationInsightsId\.value\]$/);
   });
 
   it('has a deterministic guid name', () => {
-    const name = exprAt(resource, 'name');
-    expect(name.kind === 'call' ? [name.name, ...name.args.map((a) => a.raw)] : name.raw).toEqual(['guid', 'resourceGroup().id', 'applicationInsightsId', "'backup-warden-compliance'"]);
-    expect(evaluate(exprAt(resource, 'properties.displayName'), scope)).toBe('backup-warden compliance');
+    expect(raw.name).toBe("[guid(resourceGroup().id, parameters('applicationInsightsId'), 'backup-warden-compliance')]");
   });
 });
-
