@@ -150,14 +150,26 @@ function fixOf(f: Finding, a: Assessment): string {
     : '';
 }
 
-const RULE_PHRASE: Record<string, string> = {
-  'vm-unprotected': 'VMs have no backup at all',
-  'nsg-blocks-backup-egress': 'VMs cannot reach backup storage: an NSG rule blocks it',
-  'vm-protection-unhealthy': 'VMs have backup stopped or in error',
-  'vault-region-mismatch': 'VMs are backed up to a vault in another region',
-  'vm-agent-unhealthy': 'VMs have a guest agent that backup cannot use',
-  'vault-redundancy-mismatch': 'vaults have the wrong storage redundancy',
-  'orphaned-protected-item': 'protected items back up a VM that no longer exists',
+const RULE_PHRASE: Record<string, [string, string]> = {
+  'vm-unprotected': ['VM has no backup at all', 'VMs have no backup at all'],
+  'nsg-blocks-backup-egress': [
+    'VM cannot reach backup storage: an NSG rule blocks it',
+    'VMs cannot reach backup storage: an NSG rule blocks it',
+  ],
+  'vm-protection-unhealthy': ['VM has backup stopped or in error', 'VMs have backup stopped or in error'],
+  'vault-region-mismatch': [
+    'VM is backed up to a vault in another region',
+    'VMs are backed up to a vault in another region',
+  ],
+  'vm-agent-unhealthy': [
+    'VM has a guest agent that backup cannot use',
+    'VMs have a guest agent that backup cannot use',
+  ],
+  'vault-redundancy-mismatch': ['vault has the wrong storage redundancy', 'vaults have the wrong storage redundancy'],
+  'orphaned-protected-item': [
+    'protected item backs up a VM that no longer exists',
+    'protected items back up VMs that no longer exist',
+  ],
 };
 
 const KIND_NOUN: Record<string, [string, string]> = {
@@ -173,7 +185,7 @@ function headline(a: Assessment): string {
   const wrong = RULES.map((r) => ({ r, n: open.filter((f) => f.ruleId === r.id).length }))
     .filter((x) => x.n > 0)
     .sort((x, y) => y.n - x.n)
-    .map((x) => `<b>${x.n}</b> ${esc(RULE_PHRASE[x.r.id] ?? x.r.description)}`);
+    .map((x) => `<b>${x.n}</b> ${esc(RULE_PHRASE[x.r.id]?.[x.n === 1 ? 0 : 1] ?? `× ${x.r.id}`)}`);
   const kinds = new Map<string, number>();
   for (const x of a.report.actions) kinds.set(x.kind, (kinds.get(x.kind) ?? 0) + 1);
   const plan = [...kinds].map(([k, n]) => `${n} ${esc((KIND_NOUN[k] ?? [k, k])[n === 1 ? 0 : 1])}`);
