@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // `npm run test:infra`: the infra checks with the real tools: every template built and linted by the Bicep CLI and
 // asserted on as compiled ARM JSON, the hook scripts parsed by PowerShell, bash and shellcheck. Here a missing tool
 // is a failure, not a skip.
-process.env['WARDEN_REQUIRE_INFRA_TOOLS'] = '1';
+process.env['BACKUP_WARDEN_REQUIRE_INFRA_TOOLS'] = '1';
 
 const emulatorSrc = fileURLToPath(new URL('./packages/emulator/src/', import.meta.url));
 

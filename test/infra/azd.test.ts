@@ -210,12 +210,21 @@ describe('the workflows', () => {
     expect(env.BACKUP_WARDEN_PRUNE_DEV_DEPENDENCIES).toBe('true');
   });
 
-  it('ci runs .ci/run on ubuntu with Node 22', () => {
+  it('ci runs npm test and the infra checks with the real tools on ubuntu with Node 22, and fidelity where shared/ is', () => {
     expect(yamlAt(ci, 'jobs', 'test', 'runs-on')).toBe('ubuntu-latest');
     expect(yamlAt(ci, 'permissions')).toEqual({ contents: 'read' });
+    expect(yamlAt(ci, 'jobs', 'test', 'env')).toEqual({ BACKUP_WARDEN_REQUIRE_INFRA_TOOLS: '1' });
     const s = steps(ci, 'test');
-    expect(s.map((x) => x.uses ?? x.run)).toEqual(['actions/checkout@v4', 'actions/setup-node@v4', 'bash .ci/run']);
     expect(yamlAt(s[1], 'with', 'node-version')).toBe('22');
+    const runs = s.map((x) => String(x.run ?? '')).join('\n');
+    expect(runs).toContain('npm ci --no-audit --no-fund');
+    expect(runs).toContain('dotnet restore tools/tools.csproj');
+    expect(runs).toContain('dotnet tool install --tool-path tools/.dotnet-tools PowerShell --version 7.6.10');
+    expect(runs).toContain('apt-get install -y -qq shellcheck');
+    expect(runs.indexOf('npm test')).toBeLessThan(runs.indexOf('npm run test:infra'));
+    expect(runs).toMatch(/if \[ -d \.\.\/shared \]; then npm run test:fidelity;/);
+    const ciRun = read('.ci/run');
+    for (const suite of ['run unit', 'run fidelity', 'run infra']) expect(ciRun).toContain(suite);
     expect(existsSync(join(ROOT, '.ci/run'))).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The real tools the infra tests run: the Bicep CLI, PowerShell and shellcheck. CI installs them (.ci/run) and sets
- * WARDEN_REQUIRE_INFRA_TOOLS=1, which makes a missing tool a failure; elsewhere the tests that need one are skipped,
+ * BACKUP_WARDEN_REQUIRE_INFRA_TOOLS=1, which makes a missing tool a failure; elsewhere the tests that need one are skipped,
  * and test/infra/toolsSetup.ts says so in one line.
  */
 import { existsSync } from 'node:fs';
@@ -16,8 +16,11 @@ export const BICEP_VERSION = '0.49.2';
 /** The version of PowerShell that .ci/run installs as a dotnet tool into tools/.dotnet-tools. */
 export const POWERSHELL_VERSION = '7.6.10';
 
-/** True when the environment requires the infra tools (CI sets WARDEN_REQUIRE_INFRA_TOOLS=1). */
-export const INFRA_TOOLS_REQUIRED = process.env['WARDEN_REQUIRE_INFRA_TOOLS'] === '1';
+/**
+ * True when the environment requires the infra tools (CI sets BACKUP_WARDEN_REQUIRE_INFRA_TOOLS=1). The name is not
+ * WARDEN_*: the app rejects WARDEN_* variables it does not know, and CI's environment reaches the tests' app config.
+ */
+export const INFRA_TOOLS_REQUIRED = process.env['BACKUP_WARDEN_REQUIRE_INFRA_TOOLS'] === '1';
 
 function onPath(name: string): string | undefined {
   for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
