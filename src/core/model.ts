@@ -117,6 +117,11 @@ export interface Vault {
   resourceGroup: string;
   /** `properties.redundancySettings.standardTierStorageRedundancy`, when the row carries it. */
   storageRedundancy?: string;
+  /**
+   * `properties.securitySettings.softDeleteSettings.softDeleteState` as written (`Enabled`, `Disabled`,
+   * `AlwaysON`, `Invalid`), when the row carries it (docs/azure-facts.md, "Recovery Services vault soft delete").
+   */
+  softDeleteState?: string;
   tags: Record<string, string>;
 }
 

@@ -199,6 +199,10 @@ const vnetProps = z
 const vaultProps = z
   .object({
     redundancySettings: z.object({ standardTierStorageRedundancy: optStr }).passthrough().nullish(),
+    securitySettings: z
+      .object({ softDeleteSettings: z.object({ softDeleteState: optStr }).passthrough().nullish() })
+      .passthrough()
+      .nullish(),
   })
   .passthrough();
 
@@ -417,6 +421,8 @@ export function fromResourceGraphRow(raw: unknown): ParsedRow {
       const vault: Vault = { id, name, location, subscriptionId, resourceGroup, tags: tagsOf(row.tags) };
       const redundancy = p.data.redundancySettings?.standardTierStorageRedundancy;
       if (redundancy) vault.storageRedundancy = redundancy;
+      const softDelete = p.data.securitySettings?.softDeleteSettings?.softDeleteState;
+      if (softDelete) vault.softDeleteState = softDelete;
       return { kind: 'vault', value: vault };
     }
     case RESOURCE_TYPES.protectedItem: {
