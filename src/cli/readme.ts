@@ -30,7 +30,7 @@ export const SETTING_MEANINGS: Record<keyof typeof SETTINGS, string> = {
   armToken: 'a static bearer token (the emulator\u2019s); otherwise `DefaultAzureCredential`',
   managedIdentityClientId: 'client id of a user-assigned managed identity',
   writeConcurrency: 'concurrent ARM writes per subscription',
-  sweepSchedule: 'NCRONTAB schedule of the `sweepTimer` function (UTC unless WEBSITE_TIME_ZONE is set)',
+  sweepSchedule: 'NCRONTAB schedule of the `sweepTimer` function, in UTC (six fields, seconds first)',
   eventDebounceSeconds: 'the event path evaluates a VM (or NSG) at most once per this many seconds',
   eventDedupeHours: 'how long event ids are remembered (Event Grid retries for up to 24 h)',
 };
