@@ -7,6 +7,6 @@ if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 npm run build
 if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 if ($env:BACKUP_WARDEN_PRUNE_DEV_DEPENDENCIES -eq 'true') {
-  npm prune --omit=dev --no-audit --no-fund
+  npm ci --omit=dev --workspaces=false --ignore-scripts --no-audit --no-fund
   if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 }

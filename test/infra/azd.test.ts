@@ -53,7 +53,7 @@ describe('azure.yaml', () => {
       expect(text, f).toContain('npm ci --no-audit --no-fund');
       expect(text, f).toContain('npm run build');
       expect(text.indexOf('npm ci'), f).toBeLessThan(text.indexOf('npm run build'));
-      expect(text, f).toContain('npm prune --omit=dev');
+      expect(text, f).toContain('npm ci --omit=dev --workspaces=false --ignore-scripts');
     }
     expect(JSON.parse(read('package.json')).scripts.build).toContain('tsc -p tsconfig.build.json');
     expect(read('.funcignore').split('\n')).toEqual(
