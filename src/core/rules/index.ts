@@ -4,6 +4,7 @@ import { orphanedProtectedItem } from './orphaned-protected-item';
 import type { Violation } from './types';
 import { vaultRedundancyMismatch } from './vault-redundancy-mismatch';
 import { vaultRegionMismatch } from './vault-region-mismatch';
+import { vaultSoftDeleteDisabled } from './vault-soft-delete-disabled';
 import { vmAgentUnhealthy } from './vm-agent-unhealthy';
 import { vmProtectionUnhealthy } from './vm-protection-unhealthy';
 import { vmUnprotected } from './vm-unprotected';
@@ -17,6 +18,7 @@ export const RULES = [
   vmAgentUnhealthy,
   vaultRedundancyMismatch,
   orphanedProtectedItem,
+  vaultSoftDeleteDisabled,
 ] as const;
 
 /** A rule of the registry. */
