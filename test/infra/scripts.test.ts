@@ -1,6 +1,7 @@
 /**
  * The azd hook scripts parse with the real shells' parsers: every .ps1 with PowerShell's own parser
- * ([System.Management.Automation.Language.Parser]::ParseFile, 0 errors), every .sh with `bash -n` and shellcheck.
+ * ([System.Management.Automation.Language.Parser]::ParseFile, 0 errors), every .sh with `bash -n` and shellcheck;
+ * .ci/run with shellcheck too.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -42,6 +43,14 @@ describe('the hook scripts', () => {
   describe.skipIf(!findShellcheck())('shellcheck', () => {
     it('finds nothing in any .sh script', () => {
       const r = spawnSync(findShellcheck() as string, ['--format=gcc', '--shell=sh', ...sh], { encoding: 'utf8' });
+      expect(r.stdout.split('\n').filter(Boolean)).toEqual([]);
+      expect(r.status).toBe(0);
+    });
+
+    it('finds nothing in .ci/run (bash)', () => {
+      const r = spawnSync(findShellcheck() as string, ['--format=gcc', '--shell=bash', join(ROOT, '.ci/run')], {
+        encoding: 'utf8',
+      });
       expect(r.stdout.split('\n').filter(Boolean)).toEqual([]);
       expect(r.status).toBe(0);
     });
