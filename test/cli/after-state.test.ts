@@ -74,6 +74,17 @@ describe('sweep --apply and --ledger on the emulator and Azurite', () => {
     expect(csv.stdout.trimEnd().split('\r\n')).toHaveLength(10);
   });
 
+  it('explains a VM live from Resource Graph: protected by the vault the apply created', async () => {
+    const r = await runWarden(['explain', 'vm-dev-weu-01', '--config', config, '--format', 'json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { vm: { verdict: string; protection: { vaultName: string }[] } };
+    expect(doc.vm.verdict).toBe('compliant');
+    expect(doc.vm.protection.map((p) => p.vaultName)).toEqual(['rsv-backup-westeurope']);
+    const blocked = await runWarden(['explain', 'vm-app-jpe-01', '--config', config]);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout.replace(/\s+/g, ' ')).toContain('not fixed automatically: no free outbound priority');
+  });
+
   it('draws the score trend from the ledger history in the HTML report', async () => {
     const out = join(dir, 'after.html');
     const r = await runWarden(['sweep', '--config', config, '--ledger', '--format', 'html', '--out', out]);
