@@ -1,422 +1,162 @@
 /**
- * Contract tests: for each endpoint, the emulator's status, headers and body shape against the
- * matching official x-ms-example in shared/azure-rest-examples. Every key the example has must be
- * present with the same JSON type; where an example differs from live Azure (the recordings), the
- * ignore list says so.
+ * Contract tests that need nothing beside the repository (the comparisons with Microsoft's examples are
+ * in test/fidelity/emulator-contract.test.ts): the api-versions the pinned SDKs really send, observed in
+ * the emulator's request log while the real SDK clients call it; the fields each answer carries at
+ * those versions; and ARM's refusals of an api-version a provider does not serve.
  */
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { NetworkManagementClient } from '@azure/arm-network';
+import { RecoveryServicesClient } from '@azure/arm-recoveryservices';
+import { RecoveryServicesBackupClient } from '@azure/arm-recoveryservicesbackup';
+import { ResourceGraphClient } from '@azure/arm-resourcegraph';
+import { ResourceManagementClient } from '@azure/arm-resources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_VERSIONS, SDK_API_VERSIONS } from '../../packages/emulator/src/arm';
 import { startEmulator, type RunningEmulator } from '@backup-warden/emulator';
 import {
+  aProtectedItem,
   aVault,
   aVm,
-  exampleResponse,
-  loadExample,
-  missingHeaders,
+  anNsg,
+  errorCode,
   raw,
-  recordedToRow,
-  shapeDiff,
+  sdkOptions,
+  StaticTokenCredential,
   SUB,
 } from './emulatorHelpers';
 
-/** An estate row from an example's response body, with the example's placeholder subscription replaced. */
-function rowFromExample(rel: string, status = '200'): Record<string, unknown> {
-  const body = exampleResponse(loadExample(rel), status).body;
-  const text = JSON.stringify(body)
-    .replaceAll('{subscription-id}', SUB)
-    .replaceAll('/subscriptions/subid/', `/subscriptions/${SUB}/`);
-  return recordedToRow(JSON.parse(text) as Record<string, unknown>);
+type Json = Record<string, unknown>;
+
+const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
+
+/** The value at a dotted path (`properties.securitySettings.immutabilitySettings`), or undefined. */
+function at(v: unknown, dotted: string): unknown {
+  let cur: unknown = v;
+  for (const key of dotted.split('.')) cur = obj(cur)[key];
+  return cur;
 }
 
-function body(rel: string, status = '200'): unknown {
-  return exampleResponse(loadExample(rel), status).body;
-}
+const VM_ID = `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-1`;
+const VAULT_ID = `/subscriptions/${SUB}/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/rsv-eastus`;
+const NSG_ID = `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/networkSecurityGroups/nsg-app`;
 
-function headersOf(rel: string, status: string): Record<string, unknown> | undefined {
-  return exampleResponse(loadExample(rel), status).headers;
-}
-
-const GRAPH = '/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01';
-const RG_SUB = 'cfbbd179-59d2-4052-aa06-9270a38aa9d6';
-/** The subscription of the vault examples (GETVault.json). */
-const VAULT_SUB = '77777777-b0c6-47a2-b37c-d8e65a629c18';
-/** A never-backed-up item reads null here, as ConfigureProtection.json's lastRecoveryPoint does. */
-const NO_BACKUP_YET = ['properties.lastBackupTime', 'properties.lastRecoveryPoint'];
-
-describe('contract: Resource Graph (resourcegraph/*.json)', () => {
-  let emu: RunningEmulator;
-  beforeAll(async () => {
-    const basic = (body('resourcegraph/ResourcesBasicQuery.json') as { data: Record<string, unknown>[] }).data.map(
-      (r) => ({
-        ...r,
-        subscriptionId: RG_SUB,
-        resourceGroup: String(r['id']).split('/')[4]?.toLowerCase(),
-      }),
-    );
-    const tests = Array.from({ length: 7 }, (_, i) => ({
-      id: `/subscriptions/${RG_SUB}/resourceGroups/RG1/providers/Microsoft.Compute/disks/test-disk-${i}`,
-      name: `test-disk-${i}`,
-      type: 'microsoft.compute/disks',
-      location: 'eastus',
-      resourceGroup: 'rg1',
-      subscriptionId: RG_SUB,
-    }));
-    const vms = ['Linux', 'Windows', 'Windows'].map((os, i) => ({
-      ...aVm({ name: `vm-${i}`, sub: RG_SUB }),
-      properties: { storageProfile: { osDisk: { osType: os } } },
-    }));
-    emu = await startEmulator({ estate: [...basic, ...tests, ...vms] });
-  });
-  afterAll(async () => {
-    await emu.stop();
-  });
-
-  it('ResourcesBasicQuery.json: 200 with count, data, facets, resultTruncated and totalRecords', async () => {
-    const ex = loadExample('resourcegraph/ResourcesBasicQuery.json');
-    const r = await raw(emu, 'POST', GRAPH, { body: (ex['parameters'] as { query: unknown }).query });
-    expect(r.status).toBe(200);
-    expect(shapeDiff(body('resourcegraph/ResourcesBasicQuery.json'), r.json)).toEqual([]);
-    expect(r.json['count']).toBe(3);
-    expect(r.json['resultTruncated']).toBe('false');
-    expect(r.json['facets']).toEqual([]);
-  });
-
-  it('ResourcesFirstPageQuery.json and ResourcesNextPageQuery.json: $top pages with a $skipToken', async () => {
-    const first = loadExample('resourcegraph/ResourcesFirstPageQuery.json');
-    const r1 = await raw(emu, 'POST', GRAPH, { body: (first['parameters'] as { query: unknown }).query });
-    expect(r1.status).toBe(200);
-    expect(shapeDiff(body('resourcegraph/ResourcesFirstPageQuery.json'), r1.json)).toEqual([]);
-    expect(r1.json['count']).toBe(3);
-    expect(r1.json['totalRecords']).toBe(7);
-    const next = loadExample('resourcegraph/ResourcesNextPageQuery.json');
-    const q = (next['parameters'] as { query: Record<string, unknown> }).query;
-    const r2 = await raw(emu, 'POST', GRAPH, {
-      body: { ...q, options: { $top: 3, $skipToken: r1.json['$skipToken'] } },
-    });
-    expect(shapeDiff(body('resourcegraph/ResourcesNextPageQuery.json'), r2.json)).toEqual([]);
-    const ids = [...(r1.json['data'] as { id: string }[]), ...(r2.json['data'] as { id: string }[])].map((d) => d.id);
-    expect(new Set(ids).size).toBe(6);
-  });
-
-  it('ResourcesPropertiesQuery.json: summarize by a nested property', async () => {
-    const ex = loadExample('resourcegraph/ResourcesPropertiesQuery.json');
-    const r = await raw(emu, 'POST', GRAPH, { body: (ex['parameters'] as { query: unknown }).query });
-    expect(r.status).toBe(200);
-    // The example names the count column `count`; Kusto (and the emulator's interpreter) name
-    // `count()` `count_`. Flagged for the KQL interpreter's owner; the rest of the shape must match.
-    expect(shapeDiff(body('resourcegraph/ResourcesPropertiesQuery.json'), r.json, ['data[].count'])).toEqual([]);
-    const data = r.json['data'] as Record<string, unknown>[];
-    const counts = Object.fromEntries(
-      data.map((d) => [d['properties_storageProfile_osDisk_osType'], d['count_'] ?? d['count']]),
-    );
-    expect(counts).toEqual({ Linux: 1, Windows: 2 });
-  });
-});
-
-describe('contract: Compute, Network, Resources and vaults (GET of example-shaped rows)', () => {
+describe('contract at the api-versions the pinned SDKs send', () => {
   let emu: RunningEmulator;
   beforeAll(async () => {
     emu = await startEmulator({
       estate: [
-        rowFromExample('compute/VirtualMachine_Get.json'),
-        rowFromExample('network/NetworkSecurityGroupGet.json'),
-        rowFromExample('network/NetworkInterfaceGet.json'),
-        rowFromExample('network/VirtualNetworkGet.json'),
-        rowFromExample('recoveryservices/GETVault.json'),
+        aVm({ name: 'vm-1', rg: 'rg-app' }),
+        anNsg({ name: 'nsg-app', rg: 'rg-net' }),
+        aVault({ name: 'rsv-eastus', rg: 'rg-backup' }),
+        aProtectedItem({ vaultId: VAULT_ID, vmId: VM_ID }),
       ],
-      lroRetryAfterSeconds: 0,
     });
   });
   afterAll(async () => {
     await emu.stop();
   });
 
-  it('VirtualMachine_Get.json: every key and type of the example', async () => {
-    const r = await raw(
-      emu,
-      'GET',
-      `/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.Compute/virtualMachines/myVM?api-version=2026-03-01&$expand=userData`,
+  /** The api-version of the last logged request whose path contains `fragment`. */
+  function sentVersion(fragment: string): string | undefined {
+    const op = emu
+      .state()
+      .operations.filter((o) => o.path.toLowerCase().includes(fragment.toLowerCase()))
+      .at(-1);
+    return op ? (new URL(`https://x${op.path}`).searchParams.get('api-version') ?? undefined) : undefined;
+  }
+
+  it('each SDK sends the version the emulator lists first, and the answer has the fields the examples show', async () => {
+    const cred = new StaticTokenCredential(emu.token);
+    const opts = sdkOptions(emu);
+
+    const vm = await new ComputeManagementClient(cred, SUB, opts).virtualMachines.get('rg-app', 'vm-1', {
+      expand: 'instanceView',
+    });
+    expect(sentVersion('/virtualMachines/vm-1')).toBe(SDK_API_VERSIONS.compute);
+    expect(vm.etag).toBe('"1"');
+    expect(vm.timeCreated).toBeInstanceOf(Date);
+    expect(vm.resources?.map((r) => r.name)).toEqual(['VMSnapshotLinux']);
+    expect(vm.instanceView?.extensions?.map((e) => e.type)).toEqual([
+      'Microsoft.Azure.RecoveryServices.VMSnapshotLinux',
+    ]);
+    expect(vm.instanceView?.patchStatus?.availablePatchSummary?.status).toBe('Succeeded');
+
+    const nsg = await new NetworkManagementClient(cred, SUB, opts).networkSecurityGroups.get('rg-net', 'nsg-app');
+    expect(sentVersion('/networkSecurityGroups/nsg-app')).toBe(SDK_API_VERSIONS.network);
+    expect(nsg.securityRules).toBeDefined();
+    expect(nsg.defaultSecurityRules?.length).toBeGreaterThan(0);
+
+    const vault = await new RecoveryServicesClient(cred, SUB, opts).vaults.get('rg-backup', 'rsv-eastus');
+    expect(sentVersion('/vaults/rsv-eastus')).toBe(SDK_API_VERSIONS.vaults);
+    expect(vault.identity?.type).toBe('None');
+    expect(vault.properties?.monitoringSettings?.azureMonitorAlertSettings).toBeDefined();
+    expect(vault.properties?.securitySettings?.immutabilitySettings?.state).toBe('Disabled');
+
+    const policy = await new RecoveryServicesBackupClient(cred, SUB, opts).protectionPolicies.get(
+      'rsv-eastus',
+      'rg-backup',
+      'DefaultPolicy',
     );
-    expect(r.status).toBe(200);
-    expect(shapeDiff(body('compute/VirtualMachine_Get.json'), r.json)).toEqual([]);
+    expect(sentVersion('/backupPolicies/DefaultPolicy')).toBe(SDK_API_VERSIONS.backup);
+    expect(policy.properties?.backupManagementType).toBe('AzureIaasVM');
+
+    const group = await new ResourceManagementClient(cred, SUB, opts).resourceGroups.get('rg-app');
+    expect(sentVersion('/resourcegroups/rg-app')).toBe(SDK_API_VERSIONS.resources);
+    expect(group.name).toBe('rg-app');
+
+    const graph = await new ResourceGraphClient(cred, opts).resources({
+      query: "ResourceContainers | where type == 'microsoft.resources/subscriptions' | project name, subscriptionId",
+      subscriptions: [SUB],
+    });
+    expect(sentVersion('/providers/Microsoft.ResourceGraph/resources')).toBe(SDK_API_VERSIONS.resourceGraph);
+    expect((graph.data as Json[])[0]?.['name']).not.toBe(SUB);
+
+    for (const [family, version] of Object.entries(SDK_API_VERSIONS)) {
+      expect(API_VERSIONS[family as keyof typeof API_VERSIONS][0]).toBe(version);
+    }
   });
 
-  it('VirtualMachine_Get_InstanceView.json: the synthesised view has the example keys it models', async () => {
-    const r = await raw(
-      emu,
-      'GET',
-      `/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.Compute/virtualMachines/myVM/instanceView?api-version=2026-03-01`,
-    );
-    expect(r.status).toBe(200);
-    // Not modelled: fault/update domains, boot diagnostics, extensions, patch status, standby pool.
-    const notModelled = [
-      'platformUpdateDomain',
-      'platformFaultDomain',
-      'bootDiagnostics',
-      'extensions',
-      'patchStatus',
-      'isVMInStandbyPool',
-      'vmAgent.extensionHandlers',
+  it('an answer at the SDK version carries the fields the project and the examples rely on', async () => {
+    const fields: [string, string[]][] = [
+      [
+        `${VM_ID}?api-version=${SDK_API_VERSIONS.compute}`,
+        ['etag', 'resources', 'properties.vmId', 'properties.timeCreated', 'properties.networkProfile'],
+      ],
+      [
+        `${VM_ID}/instanceView?api-version=${SDK_API_VERSIONS.compute}`,
+        ['computerName', 'vmAgent', 'disks', 'extensions', 'patchStatus', 'statuses'],
+      ],
+      [`${NSG_ID}?api-version=${SDK_API_VERSIONS.network}`, ['etag', 'properties.securityRules']],
+      [
+        `${VAULT_ID}?api-version=${SDK_API_VERSIONS.vaults}`,
+        [
+          'identity',
+          'sku',
+          'properties.monitoringSettings',
+          'properties.securitySettings.immutabilitySettings',
+          'properties.securitySettings.softDeleteSettings',
+          'properties.redundancySettings',
+        ],
+      ],
     ];
-    expect(shapeDiff(body('compute/VirtualMachine_Get_InstanceView.json'), r.json, notModelled)).toEqual([]);
-    const statuses = r.json['statuses'] as { code: string }[];
-    expect(statuses.map((s) => s.code)).toEqual(['ProvisioningState/succeeded', 'PowerState/running']);
+    for (const [url, keys] of fields) {
+      const r = await raw(emu, 'GET', url);
+      expect(r.status, url).toBe(200);
+      for (const key of keys) expect(at(r.json, key), `${key} of ${url}`).toBeDefined();
+    }
   });
 
-  it.each([
-    [
-      'network/NetworkSecurityGroupGet.json',
-      `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/testnsg`,
-    ],
-    [
-      'network/NetworkInterfaceGet.json',
-      `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/test-nic`,
-    ],
-    [
-      'network/VirtualNetworkGet.json',
-      `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/test-vnet`,
-    ],
-  ])('%s: 200 with every key of the example', async (rel, path) => {
-    const r = await raw(emu, 'GET', `${path}?api-version=2025-05-01`);
-    expect(r.status).toBe(200);
-    expect(shapeDiff(body(rel), r.json)).toEqual([]);
-  });
-
-  it('NetworkSecurityGroupRuleGet.json and SubnetGet.json: child resources', async () => {
-    const rule = await raw(
-      emu,
-      'GET',
-      `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/testnsg/securityRules/rule1?api-version=2025-05-01`,
+  it('refuses an api-version a provider does not serve as ARM does', async () => {
+    const unknown = await raw(emu, 'GET', `${VM_ID}?api-version=2019-01-01`);
+    expect(unknown.status).toBe(400);
+    expect(errorCode(unknown)).toBe('NoRegisteredProviderFound');
+    expect(String(obj(unknown.json['error'])['message'])).toMatch(
+      /^No registered resource provider found for location '[a-z]+' and API version '2019-01-01' for type 'virtualMachines'\. The supported api-versions are '2026-04-01, 2026-03-01'\./,
     );
-    expect(shapeDiff(body('network/NetworkSecurityGroupRuleGet.json'), rule.json)).toEqual([]);
-    const subnet = await raw(
-      emu,
-      'GET',
-      `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/test-vnet/subnets/subnet1?api-version=2025-05-01`,
-    );
-    expect(shapeDiff(body('network/SubnetGet.json'), subnet.json)).toEqual([]);
-  });
-
-  it('NetworkSecurityGroupRuleCreate.json: 201 with the example body shape, plus the live Azure-AsyncOperation header', async () => {
-    const ex = loadExample('network/NetworkSecurityGroupRuleCreate.json');
-    const params = (ex['parameters'] as { securityRuleParameters: unknown }).securityRuleParameters;
-    const r = await raw(
-      emu,
-      'PUT',
-      `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/testnsg/securityRules/rule1-out?api-version=2025-05-01`,
-      { body: params },
-    );
-    expect(Object.keys(ex['responses'] as object)).toContain(String(r.status));
-    expect(shapeDiff(body('network/NetworkSecurityGroupRuleCreate.json', '201'), r.json)).toEqual([]);
-    // The example has no headers; the c7n recording of a live rule PUT carries azure-asyncoperation.
-    expect(r.headers['azure-asyncoperation']).toContain('/providers/Microsoft.Network/locations/westus/operations/');
-  });
-
-  it('NetworkSecurityGroupCreateWithRule.json: 201 body with rules and default rules', async () => {
-    const ex = loadExample('network/NetworkSecurityGroupCreateWithRule.json');
-    const params = (ex['parameters'] as { parameters: unknown }).parameters;
-    const r = await raw(
-      emu,
-      'PUT',
-      `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/newnsg?api-version=2025-05-01`,
-      { body: params },
-    );
-    expect(r.status).toBe(201);
-    expect(shapeDiff(body('network/NetworkSecurityGroupCreateWithRule.json', '201'), r.json)).toEqual([]);
-  });
-
-  it('GETVault.json: 200 with every key of the example', async () => {
-    const r = await raw(
-      emu,
-      'GET',
-      `/subscriptions/${VAULT_SUB}/resourceGroups/Default-RecoveryServices-ResourceGroup/providers/Microsoft.RecoveryServices/vaults/swaggerExample?api-version=2026-08-01`,
-    );
-    expect(r.status).toBe(200);
-    expect(shapeDiff(body('recoveryservices/GETVault.json'), r.json)).toEqual([]);
-  });
-
-  it('PUTVault.json: 201 with the example body shape; live-style Azure-AsyncOperation, Location and Retry-After', async () => {
-    const ex = loadExample('recoveryservices/PUTVault.json');
-    const params = (ex['parameters'] as { vault: unknown }).vault;
-    const r = await raw(
-      emu,
-      'PUT',
-      `/subscriptions/${VAULT_SUB}/resourceGroups/Default-RecoveryServices-ResourceGroup/providers/Microsoft.RecoveryServices/vaults/swaggerExample2?api-version=2026-08-01`,
-      { body: params },
-    );
-    expect(r.status).toBe(201);
-    // The example echoes tags the request never sent, and sku RS0/Standard; live Azure echoes the request's sku (recording_dependence_create_test.json).
-    expect(shapeDiff(body('recoveryservices/PUTVault.json', '201'), r.json, ['tags', 'sku.tier'])).toEqual([]);
-    expect(missingHeaders({ 'Azure-AsyncOperation': 1, Location: 1, 'Retry-After': 1 }, r.headers)).toEqual([]);
-  });
-
-  it('ListResources.json and ListBySubscriptionIds.json: value[] of vaults', async () => {
-    const byGroup = await raw(
-      emu,
-      'GET',
-      `/subscriptions/${VAULT_SUB}/resourceGroups/Default-RecoveryServices-ResourceGroup/providers/Microsoft.RecoveryServices/vaults?api-version=2026-08-01`,
-    );
-    expect(shapeDiff(body('recoveryservices/ListResources.json'), byGroup.json, ['value[].tags'])).toEqual([]);
-    const bySub = await raw(
-      emu,
-      'GET',
-      `/subscriptions/${VAULT_SUB}/providers/Microsoft.RecoveryServices/vaults?api-version=2026-08-01`,
-    );
-    expect(shapeDiff(body('recoveryservices/ListBySubscriptionIds.json'), bySub.json, ['value[].tags'])).toEqual([]);
-  });
-});
-
-describe('contract: Azure Backup (recoveryservicesbackup/*.json)', () => {
-  let emu: RunningEmulator;
-  const vault = `/subscriptions/${SUB}/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/rsv`;
-  const vmId = `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm1`;
-  const container = 'IaasVMContainer;iaasvmcontainerv2;rg-app;vm1';
-  const item = 'VM;iaasvmcontainerv2;rg-app;vm1';
-  const itemPath = `${vault}/backupFabrics/Azure/protectionContainers/${container}/protectedItems/${item}`;
-  const V = 'api-version=2026-02-01';
-  let opStatusUrl = '';
-  let opResultUrl = '';
-
-  beforeAll(async () => {
-    emu = await startEmulator({
-      estate: [
-        aVault({ name: 'rsv', rg: 'rg-backup' }),
-        aVault({ name: 'rsv-empty', rg: 'rg-backup' }),
-        aVm({ name: 'vm1', rg: 'rg-app' }),
-      ],
-      lroRetryAfterSeconds: 0,
-    });
-  });
-  afterAll(async () => {
-    await emu.stop();
-  });
-
-  it('RefreshContainers.json and RefreshContainers_OperationResults.json: 202 Location + Retry-After, then 202, then 204', async () => {
-    const r = await raw(emu, 'POST', `${vault}/backupFabrics/Azure/refreshContainers?${V}`);
-    expect(r.status).toBe(202);
-    expect(missingHeaders(headersOf('recoveryservicesbackup/RefreshContainers.json', '202'), r.headers)).toEqual([]);
-    expect(r.headers['azure-asyncoperation']).toBeUndefined();
-    const loc = r.headers['location'] ?? '';
-    const p1 = await raw(emu, 'GET', loc);
-    expect(p1.status).toBe(202);
-    expect(
-      missingHeaders(headersOf('recoveryservicesbackup/RefreshContainers_OperationResults.json', '202'), p1.headers),
-    ).toEqual([]);
-    const p2 = await raw(emu, 'GET', loc);
-    expect(p2.status).toBe(204);
-    expect(p2.text).toBe('');
-  });
-
-  it('BackupProtectableItems_List.json: value[] of IaaS VM protectable items', async () => {
-    const r = await raw(
-      emu,
-      'GET',
-      `${vault}/backupProtectableItems?${V}&$filter=${encodeURIComponent("backupManagementType eq 'AzureIaasVM'")}`,
-    );
-    expect(r.status).toBe(200);
-    expect(shapeDiff(body('recoveryservicesbackup/BackupProtectableItems_List.json'), r.json)).toEqual([]);
-    expect((r.json['value'] as { name: string }[])[0]?.name).toBe('iaasvmcontainerv2;rg-app;vm1');
-  });
-
-  it('ConfigureProtection.json: 202 with Location, Azure-AsyncOperation and Retry-After', async () => {
-    const r = await raw(emu, 'PUT', `${itemPath}?${V}`, {
-      body: {
-        properties: {
-          protectedItemType: 'Microsoft.Compute/virtualMachines',
-          sourceResourceId: vmId,
-          policyId: `${vault}/backupPolicies/DefaultPolicy`,
-        },
-      },
-    });
-    expect(r.status).toBe(202);
-    expect(missingHeaders(headersOf('recoveryservicesbackup/ConfigureProtection.json', '202'), r.headers)).toEqual([]);
-    opStatusUrl = r.headers['azure-asyncoperation'] ?? '';
-    opResultUrl = r.headers['location'] ?? '';
-    expect(opStatusUrl).toContain('/operationsStatus/');
-    expect(opResultUrl).toContain('/operationResults/');
-  });
-
-  it('ProtectedItemOperationResults.json (202 while running) and ProtectedItemOperationStatus.json (Succeeded with a jobId)', async () => {
-    const running = await raw(emu, 'GET', opResultUrl);
-    expect(running.status).toBe(202);
-    expect(
-      missingHeaders(headersOf('recoveryservicesbackup/ProtectedItemOperationResults.json', '202'), running.headers),
-    ).toEqual([]);
-    const status = await raw(emu, 'GET', opStatusUrl);
-    expect(status.status).toBe(200);
-    expect(shapeDiff(body('recoveryservicesbackup/ProtectedItemOperationStatus.json'), status.json)).toEqual([]);
-    expect(status.json['status']).toBe('Succeeded');
-    const done = await raw(emu, 'GET', opResultUrl);
-    expect(done.status).toBe(200);
-    expect(
-      shapeDiff(body('recoveryservicesbackup/ProtectedItemOperationResults.json'), done.json, NO_BACKUP_YET),
-    ).toEqual([]);
-  });
-
-  it('Compute_ProtectedItem_Get.json: the protected item', async () => {
-    const r = await raw(emu, 'GET', `${itemPath}?${V}`);
-    expect(r.status).toBe(200);
-    expect(shapeDiff(body('recoveryservicesbackup/Compute_ProtectedItem_Get.json'), r.json, NO_BACKUP_YET)).toEqual([]);
-    expect((r.json['properties'] as { protectionState: string }).protectionState).toBe('Protected');
-  });
-
-  it('GetBackupStatus.json: Protected with vault, policy, container and item names', async () => {
-    const r = await raw(
-      emu,
-      'POST',
-      `/subscriptions/${SUB}/providers/Microsoft.RecoveryServices/locations/eastus/backupStatus?${V}`,
-      { body: { resourceId: vmId, resourceType: 'VM' } },
-    );
-    expect(r.status).toBe(200);
-    // The live c7n recording (VMTest.test_vm_backup_status_protected.json) has no errorCode/errorMessage for Protected.
-    expect(
-      shapeDiff(body('recoveryservicesbackup/GetBackupStatus.json'), r.json, ['errorCode', 'errorMessage']),
-    ).toEqual([]);
-    expect(r.json['protectionStatus']).toBe('Protected');
-  });
-
-  it('TriggerBackup_Post.json: 202 with Location, Azure-AsyncOperation and Retry-After', async () => {
-    const r = await raw(emu, 'POST', `${itemPath}/backup?${V}`, {
-      body: { properties: { objectType: 'IaasVMBackupRequest' } },
-    });
-    expect(r.status).toBe(202);
-    expect(missingHeaders(headersOf('recoveryservicesbackup/TriggerBackup_Post.json', '202'), r.headers)).toEqual([]);
-  });
-
-  it('ProtectionPolicies_Get.json: DefaultPolicy', async () => {
-    const r = await raw(emu, 'GET', `${vault}/backupPolicies/DefaultPolicy?${V}`);
-    expect(r.status).toBe(200);
-    expect(shapeDiff(body('recoveryservicesbackup/ProtectionPolicies_Get.json'), r.json)).toEqual([]);
-  });
-
-  it('BackupStorageConfig_Get.json (Locked after protection) and BackupStorageConfig_Put.json (on an unlocked vault)', async () => {
-    const locked = await raw(emu, 'GET', `${vault}/backupstorageconfig/vaultstorageconfig?${V}`);
-    expect(shapeDiff(body('recoveryservicesbackup/BackupStorageConfig_Get.json'), locked.json)).toEqual([]);
-    expect((locked.json['properties'] as { storageTypeState: string }).storageTypeState).toBe('Locked');
-    const ex = loadExample('recoveryservicesbackup/BackupStorageConfig_Put.json');
-    const put = await raw(emu, 'PUT', `${vault}-empty/backupstorageconfig/vaultstorageconfig?${V}`, {
-      body: (ex['parameters'] as { parameters: unknown }).parameters,
-    });
-    expect(put.status).toBe(200);
-    expect(shapeDiff(body('recoveryservicesbackup/BackupStorageConfig_Put.json'), put.json)).toEqual([]);
-    expect((put.json['properties'] as { storageType: string }).storageType).toBe('LocallyRedundant');
-  });
-
-  it('StopProtection.json: 202 with the async headers, then the item reads ProtectionStopped', async () => {
-    const ex = loadExample('recoveryservicesbackup/StopProtection.json');
-    const params = JSON.parse(
-      JSON.stringify((ex['parameters'] as { parameters: unknown }).parameters).replace(
-        /\/subscriptions\/[^"]+netvmtestv2vm1/,
-        vmId,
-      ),
-    ) as unknown;
-    const r = await raw(emu, 'PUT', `${itemPath}?${V}`, { body: params });
-    expect(r.status).toBe(202);
-    expect(missingHeaders(headersOf('recoveryservicesbackup/StopProtection.json', '202'), r.headers)).toEqual([]);
-    const statusUrl = r.headers['azure-asyncoperation'] ?? '';
-    await raw(emu, 'GET', statusUrl);
-    expect((await raw(emu, 'GET', statusUrl)).json['status']).toBe('Succeeded');
-    const got = await raw(emu, 'GET', `${itemPath}?${V}`);
-    expect(shapeDiff(body('recoveryservicesbackup/StopProtection.json'), got.json, NO_BACKUP_YET)).toEqual([]);
-    expect((got.json['properties'] as { protectionState: string }).protectionState).toBe('ProtectionStopped');
+    const malformed = await raw(emu, 'GET', `${NSG_ID}?api-version=latest`);
+    expect(errorCode(malformed)).toBe('InvalidApiVersionParameter');
+    // Resource groups are ARM's own type: ARM, not a provider, refuses the version.
+    const group = await raw(emu, 'GET', `/subscriptions/${SUB}/resourcegroups/rg-app?api-version=2019-01-01`);
+    expect(errorCode(group)).toBe('InvalidApiVersionParameter');
   });
 });

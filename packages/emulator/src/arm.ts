@@ -3,101 +3,73 @@
  * ARM body conversion, and async-operation headers.
  */
 import type { Engine } from './engine';
+import { ArmError } from './errors';
 import type { Operation } from './lro';
 import type { Row } from './state';
 import { asRecord, clone, isRecord } from './util';
 
 /**
- * Accepted api-versions: what the installed SDKs send, what Microsoft's published examples use, what the
- * recordings used, and a few recent stable versions.
+ * The api-version each pinned SDK sends, read from its package (node_modules/@azure/arm-*): the contract
+ * tests run at exactly these. test/emulator/contract.test.ts checks them against the installed SDKs.
+ */
+export const SDK_API_VERSIONS = {
+  resourceGraph: '2024-04-01', // @azure/arm-resourcegraph 5
+  compute: '2026-04-01', // @azure/arm-compute 25 (virtualMachines)
+  network: '2026-01-01', // @azure/arm-network 39
+  resources: '2025-04-01', // @azure/arm-resources 8
+  vaults: '2026-07-01', // @azure/arm-recoveryservices 7.2
+  backup: '2023-06-01', // @azure/arm-recoveryservicesbackup 12
+} as const;
+
+/**
+ * The api-versions the emulator answers: the SDKs' own first, then the real versions Microsoft's published
+ * examples and the live recordings use (the fidelity tests compare against those), each with one shape,
+ * the SDK version's. Any other version is refused as ARM refuses one the provider does not serve
+ * (`apiVersionError`). docs/emulator.md lists the differences between the example versions and the SDK's.
  */
 export const API_VERSIONS = {
-  resourceGraph: ['2024-04-01', '2022-10-01', '2021-03-01'],
-  // @azure/arm-compute 25 sends 2026-04-01 for virtualMachines; the examples are 2026-03-01.
-  compute: [
-    '2026-04-01',
-    '2026-03-01',
-    '2025-04-01',
-    '2024-11-01',
-    '2024-07-01',
-    '2024-03-01',
-    '2023-09-01',
-    '2023-07-01',
-    '2023-03-01',
-    '2022-11-01',
-    '2022-08-01',
-    '2021-11-01',
-  ],
-  // @azure/arm-network 39 sends 2026-01-01; the examples are 2025-05-01; c7n recorded 2020-08-01.
-  network: [
-    '2026-01-01',
-    '2025-07-01',
-    '2025-05-01',
-    '2025-03-01',
-    '2025-01-01',
-    '2024-10-01',
-    '2024-07-01',
-    '2024-05-01',
-    '2024-03-01',
-    '2024-01-01',
-    '2023-11-01',
-    '2023-09-01',
-    '2023-06-01',
-    '2023-05-01',
-    '2023-04-01',
-    '2022-07-01',
-    '2021-05-01',
-    '2020-08-01',
-  ],
-  // @azure/arm-resources 8 sends 2025-04-01.
-  resources: [
-    '2025-04-01',
-    '2025-03-01',
-    '2024-11-01',
-    '2024-07-01',
-    '2024-03-01',
-    '2023-07-01',
-    '2022-09-01',
-    '2021-04-01',
-    '2020-06-01',
-  ],
-  // @azure/arm-recoveryservices 7.2 sends 2026-07-01; the examples are 2026-08-01; the JS recording used 2023-01-01.
-  vaults: [
-    '2026-08-01',
-    '2026-07-01',
-    '2025-08-01',
-    '2025-02-01',
-    '2025-01-01',
-    '2024-10-01',
-    '2024-09-30-preview',
-    '2024-04-01',
-    '2024-02-01',
-    '2023-08-01',
-    '2023-06-01',
-    '2023-04-01',
-    '2023-02-01',
-    '2023-01-01',
-    '2022-10-01',
-    '2016-06-01',
-  ],
-  // @azure/arm-recoveryservicesbackup 12 sends 2023-06-01; examples 2026-02-01 (their async URLs say 2016-12-01 / 2016-06-01); c7n recorded 2023-04-01.
-  backup: [
-    '2026-02-01',
-    '2025-08-01',
-    '2025-02-01',
-    '2024-10-01',
-    '2024-04-01',
-    '2024-02-01',
-    '2023-08-01',
-    '2023-06-01',
-    '2023-04-01',
-    '2023-02-01',
-    '2023-01-01',
-    '2021-12-01',
-    '2016-12-01',
-    '2016-06-01',
-  ],
+  resourceGraph: [SDK_API_VERSIONS.resourceGraph, '2022-10-01', '2021-03-01'],
+  // examples: 2026-03-01
+  compute: [SDK_API_VERSIONS.compute, '2026-03-01'],
+  // examples: 2025-05-01; recordings: 2020-08-01 (Cloud Custodian), 2018-08-01 (azure-sdk-for-python)
+  network: [SDK_API_VERSIONS.network, '2025-05-01', '2020-08-01', '2018-08-01'],
+  resources: [SDK_API_VERSIONS.resources],
+  // examples: 2026-08-01; recording: 2023-01-01 (azure-sdk-for-js)
+  vaults: [SDK_API_VERSIONS.vaults, '2026-08-01', '2023-01-01'],
+  // examples: 2026-02-01 (their async URLs carry 2016-12-01 / 2016-06-01); recording: 2023-04-01 (Cloud Custodian)
+  backup: [SDK_API_VERSIONS.backup, '2026-02-01', '2023-04-01', '2016-12-01', '2016-06-01'],
 } as const;
+
+const API_VERSION_FORMAT = /^\d{4}-\d{2}-\d{2}(-(preview|alpha|beta|privatepreview))?$/i;
+
+/**
+ * The error ARM answers for an api-version a route does not serve. ARM itself checks the versions of its
+ * own types (subscriptions, resource groups) and the format of any version: `InvalidApiVersionParameter`.
+ * A well-formed version that a resource provider does not have is refused by provider registration:
+ * `NoRegisteredProviderFound`, naming the location, the type and the supported versions.
+ */
+export function apiVersionError(
+  apiVersion: string,
+  supported: readonly string[],
+  pathname: string,
+  location = 'eastus',
+): ArmError {
+  const providerType = /\/providers\/(Microsoft\.[A-Za-z]+)\/([A-Za-z]+)/i.exec(pathname);
+  const armOwn = !providerType || providerType[1]?.toLowerCase() === 'microsoft.resources';
+  if (armOwn || !API_VERSION_FORMAT.test(apiVersion)) {
+    return new ArmError(
+      400,
+      'InvalidApiVersionParameter',
+      `The api-version '${apiVersion}' is invalid. The supported versions are '${supported.join(',')}'.`,
+    );
+  }
+  const type = providerType?.[2] ?? '';
+  return new ArmError(
+    400,
+    'NoRegisteredProviderFound',
+    `No registered resource provider found for location '${location}' and API version '${apiVersion}' for type '${type}'. The supported api-versions are '${supported.join(', ')}'. The supported locations are '${location}'.`,
+  );
+}
 
 /** ARM's canonical spelling of the resource types the emulator serves. */
 export const CANONICAL_TYPES: Record<string, string> = {

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { apiVersionError } from './arm';
 import { allows, type Principal } from './auth';
 import type { Engine } from './engine';
 import { ArmError, invalidRequestContent } from './errors';
@@ -382,11 +383,7 @@ export async function handle(engine: Engine, router: Router, req: IncomingMessag
       );
     }
     if (!route.apiVersions.includes(apiVersion)) {
-      throw new ArmError(
-        400,
-        'InvalidApiVersionParameter',
-        `The api-version '${apiVersion}' is invalid. The supported versions are '${route.apiVersions.join(',')}'.`,
-      );
+      throw apiVersionError(apiVersion, route.apiVersions, url.pathname);
     }
     if (!route.tenantLevel && !allows(principal, url.pathname)) {
       const action = route.action;

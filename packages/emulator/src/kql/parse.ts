@@ -197,6 +197,49 @@ const BINARY_OPERATORS = new Set([
   'matches regex',
 ]);
 
+/** The scalar operators the interpreter evaluates (besides `in`-style and `between` forms), for the docs. */
+export const SCALAR_OPERATORS: readonly string[] = [
+  ...BINARY_OPERATORS,
+  'in',
+  '!in',
+  'in~',
+  '!in~',
+  'has_any',
+  'has_all',
+  'between',
+  '!between',
+  'unary -',
+];
+
+/** The tabular operators and query forms the interpreter runs, by their Kusto keyword, for the docs. */
+export const TABULAR_OPERATORS: readonly string[] = [
+  'where',
+  'project',
+  'project-away',
+  'project-keep',
+  'project-rename',
+  'project-reorder',
+  'extend',
+  'summarize',
+  'sort',
+  'order',
+  'take',
+  'limit',
+  'top',
+  'distinct',
+  'count',
+  'mv-expand',
+  'mv-apply',
+  'join',
+  'lookup',
+  'union',
+  'parse',
+  'print',
+  'range',
+  'datatable',
+  'let',
+];
+
 const LEGACY_OPERATORS: Record<string, string> = {
   notcontains: '!contains',
   notcontainscs: '!contains_cs',
@@ -843,6 +886,10 @@ class Converter {
     }
     if (fn === 'take_any' || fn === 'take_anyif') {
       inferredName = (argNodes[0] ? this.inferName(argNodes[0]) : undefined) ?? 'any_arg0';
+    } else if (fn === 'percentile' && argNodes[1]) {
+      // Kusto names percentile(x, 50) `percentile_x_50`.
+      const first = argNodes[0] ? (this.inferName(argNodes[0]) ?? '') : '';
+      inferredName = `percentile_${first}_${this.span(argNodes[1]).text.trim().replace(/\./g, '_')}`;
     } else {
       inferredName = this.nameFromMetadata(functionNaming().aggregates.get(fn), fn, argNodes) ?? `${fn}_`;
     }

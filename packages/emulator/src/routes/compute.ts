@@ -190,6 +190,7 @@ export function instanceViewOf(row: Readonly<Row>, engine: Engine): Record<strin
   const patchStatus = given['patchStatus'] ?? {
     availablePatchSummary: {
       status: running ? 'Succeeded' : 'Unknown',
+      assessmentActivityId: asString(props['vmId']) ?? '00000000-0000-0000-0000-000000000000',
       rebootPending: false,
       criticalAndSecurityPatchCount: 0,
       otherPatchCount: 0,
@@ -199,6 +200,7 @@ export function instanceViewOf(row: Readonly<Row>, engine: Engine): Record<strin
     },
     lastPatchInstallationSummary: {
       status: 'Unknown',
+      installationActivityId: asString(props['vmId']) ?? '00000000-0000-0000-0000-000000000000',
       maintenanceWindowExceeded: false,
       notSelectedPatchCount: 0,
       excludedPatchCount: 0,
