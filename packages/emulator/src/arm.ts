@@ -46,7 +46,7 @@ const API_VERSION_FORMAT = /^\d{4}-\d{2}-\d{2}(-(preview|alpha|beta|privateprevi
  * The error ARM answers for an api-version a route does not serve. ARM itself checks the versions of its
  * own types (subscriptions, resource groups) and the format of any version: `InvalidApiVersionParameter`.
  * A well-formed version that a resource provider does not have is refused by provider registration:
- * `NoRegisteredProviderFound`, naming the location, the type and the supported versions.
+ * `NoRegisteredProviderFound`, naming the location, the type and the supported versions (docs/azure-facts.md §8).
  */
 export function apiVersionError(
   apiVersion: string,

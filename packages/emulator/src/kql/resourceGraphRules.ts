@@ -1,5 +1,5 @@
 /**
- * Resource Graph's own limits on top of Kusto (docs/emulator.md "Resource Graph rules"): the join flavors it allows,
+ * Resource Graph's own limits on top of Kusto (docs/azure-facts.md §8): the join flavors it allows,
  * at most 3 `join`/`lookup` and 3 `mv-expand`/`mv-apply` per query, an `mv-expand` row limit of at
  * most 400 (128 by default), and at most 3 `union` legs. Checked on the converted query tree before
  * anything runs, so a refused query costs nothing.

@@ -1,6 +1,6 @@
 /**
  * The tables Resource Graph documents ("Azure Resource Graph table and resource type reference";
- * docs/emulator.md "Resource Graph rules"). A documented table that the estate holds nothing for answers with no rows,
+ * docs/azure-facts.md §8). A documented table that the estate holds nothing for answers with no rows,
  * as Azure does for an empty scope; any other name is an unknown table.
  */
 export const RESOURCE_GRAPH_TABLES: readonly string[] = [
