@@ -10,7 +10,7 @@ import { onResourceWritten, type EventDeps } from '../../src/app/onResourceWritt
 import { TransientFailureError } from '../../src/app/transient';
 import { DEFAULT_ENGINE_CONFIG } from '../../src/core/engine-config';
 import type { ActionResult, ResourceReader } from '../../src/ports';
-import { aNetwork, aVault, aVm, nsgId, vmId } from '../builders/rows';
+import { aNetwork, aVault, aVm, nsgId, vmId } from '../fixtures/builders/rows';
 import { FixedClock, RecordingTelemetry, ScriptedRemediator } from './fakes';
 
 const net = aNetwork({

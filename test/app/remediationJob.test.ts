@@ -12,7 +12,7 @@ import { recordPoisonJob, runRemediationJob, type RemediationJobDeps } from '../
 import { TransientFailureError } from '../../src/app/transient';
 import type { Action, Finding } from '../../src/core/model';
 import type { ActionResult } from '../../src/ports';
-import { vaultId, vmId } from '../builders/rows';
+import { vaultId, vmId } from '../fixtures/builders/rows';
 import { FixedClock, RecordingTelemetry, ScriptedRemediator } from './fakes';
 
 const VAULT = vaultId('rsv-backup-japaneast');

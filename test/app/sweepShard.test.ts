@@ -9,7 +9,7 @@ import { runSweepShard, shardClaimKey, type SweepShardDeps } from '../../src/app
 import { DEFAULT_ENGINE_CONFIG } from '../../src/core/engine-config';
 import { idKey } from '../../src/core/ids';
 import type { Ledger } from '../../src/ports';
-import { aNetwork, aProtectedItem, aVault, aVm, OTHER_SUB, SUB, vaultId, vmId } from '../builders/rows';
+import { aNetwork, aProtectedItem, aVault, aVm, OTHER_SUB, SUB, vaultId, vmId } from '../fixtures/builders/rows';
 import { ArrayQueue, FixedClock, RecordingTelemetry, ScopedInventory } from './fakes';
 
 const VAULT = vaultId('rsv-backup-eastus');

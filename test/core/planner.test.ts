@@ -15,7 +15,7 @@ import {
   vaultId,
   vmId,
   type RuleSpec,
-} from '../builders/rows';
+} from '../fixtures/builders/rows';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 const run = (rows: unknown[], config: Partial<EngineConfig> = {}) =>

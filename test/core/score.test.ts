@@ -13,7 +13,7 @@ import {
   trendOf,
 } from '../../src/core/score';
 import { egressOf, findVms, reasonMeaning, whyRule } from '../../src/core/explain';
-import { aRule } from './builders/nsg';
+import { aRule } from '../fixtures/builders/nsg';
 
 const NOW = new Date('2026-12-01T00:00:00Z');
 const rows = (JSON.parse(readFileSync('samples/sample-estate.json', 'utf8')) as { data: unknown[] }).data;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_CONFIG } from '../../../src/core/engine-config';
 import { assess } from '../../../src/core/engine';
-import { aVault, vaultId } from '../../builders/rows';
+import { aVault, vaultId } from '../../fixtures/builders/rows';
 
 const NOW = new Date('2026-12-01T00:00:00Z');
 
