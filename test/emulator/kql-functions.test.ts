@@ -262,4 +262,23 @@ describe('operators', () => {
       ),
     ).toEqual([{ l1: 'b#1', l2: 'b#7' }]);
   });
+
+  it("Resource Graph's rules also count lookup as a join, mv-apply as an mv-expand, and union legs", () => {
+    const refused = (query: string): unknown => {
+      try {
+        run(query);
+      } catch (e) {
+        return (e as { details?: { code: string }[] }).details?.[1]?.code;
+      }
+      return undefined;
+    };
+    const lookups = ' | lookup (Resources | project id) on id'.repeat(4);
+    expect(refused(`Resources${lookups}`)).toBe('DisallowedMaxNumberOfRemoteTables');
+    expect(refused('Resources | union Resources, Resources, Resources')).toBe('DisallowedMaxNumberOfRemoteTables');
+    expect(refused('union Resources, Resources, Resources')).toBeUndefined();
+    const applies = ' | mv-apply x = dynamic([1]) on (take 1)'.repeat(4);
+    expect(refused(`print a = 1${applies}`)).toBe('DisallowedMaxNumberOfMvExpand');
+    // Plain Kusto (the interpreter's own dialect) has none of these limits.
+    expect(executeKql(`print a = 1${applies}`, {}, { dialect: 'kusto' })).toHaveLength(1);
+  });
 });

@@ -9,6 +9,7 @@ import { API_VERSIONS } from '../arm';
 import { ArmError, type ErrorDetail } from '../errors';
 import { graphView } from '../graphView';
 import { executeKql, KqlError, RESOURCE_GRAPH_TABLES } from '../kql';
+import { KDateTime, KTimespan } from '../kql/time';
 import type { RequestContext, Route } from '../router';
 import type { Row, TableName } from '../state';
 import { asArray, asRecord, asString, isRecord } from '../util';
@@ -81,6 +82,9 @@ function columnType(value: unknown): string {
   if (typeof value === 'string') return 'string';
   if (typeof value === 'boolean') return 'boolean';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'real';
+  // A Kusto datetime or timespan (kql/time.ts) serialises as its text.
+  if (value instanceof KDateTime) return 'datetime';
+  if (value instanceof KTimespan) return 'string';
   return 'object';
 }
 
