@@ -13,7 +13,15 @@ import {
   ruleMatchesBackupEgress,
   targetsStorageExplicitly,
 } from '../../src/core/nsg';
-import { aDenyAllOutboundRule, aRule, aSource, anAsgId, anNsg, anNsgId, defaultSecurityRulesOf } from '../fixtures/builders/nsg';
+import {
+  aDenyAllOutboundRule,
+  aRule,
+  aSource,
+  anAsgId,
+  anNsg,
+  anNsgId,
+  defaultSecurityRulesOf,
+} from '../fixtures/builders/nsg';
 
 const EASTUS = 'eastus';
 

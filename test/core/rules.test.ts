@@ -6,7 +6,18 @@ import type { Finding } from '../../src/core/model';
 import { RULES } from '../../src/core/rules';
 import type { VmRule } from '../../src/core/rules/types';
 import { compareVersions } from '../../src/core/rules/vm-agent-unhealthy';
-import { aNetwork, aProtectedItem, aVault, aVm, anNsg, nsgId, OTHER_SUB, SUB, vaultId, vmId } from '../fixtures/builders/rows';
+import {
+  aNetwork,
+  aProtectedItem,
+  aVault,
+  aVm,
+  anNsg,
+  nsgId,
+  OTHER_SUB,
+  SUB,
+  vaultId,
+  vmId,
+} from '../fixtures/builders/rows';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 
