@@ -14,7 +14,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/reliability/**/*.test.ts'],
-    testTimeout: 120_000,
+    globalSetup: ['./test/reliability/setup.ts'],
+    testTimeout: 300_000,
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,

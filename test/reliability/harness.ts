@@ -47,10 +47,17 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs the built CLI with Node 22 (this process's node) and kills it after `timeoutMs`. */
+/**
+ * Runs the built CLI with Node 22 (this process's node). It is killed as hung when it prints nothing for
+ * `idleMs` (the CLI prints a line per Resource Graph page and per action), or outlives `timeoutMs`.
+ */
 export function spawnWarden(
   args: string[],
-  opts: { timeoutMs: number; onSpawn?: (pid: number, kill: (signal: NodeJS.Signals) => void) => void },
+  opts: {
+    timeoutMs: number;
+    idleMs?: number;
+    onSpawn?: (pid: number, kill: (signal: NodeJS.Signals) => void) => void;
+  },
 ): Promise<WardenRun> {
   const t0 = Date.now();
   return new Promise((resolve) => {
@@ -58,15 +65,30 @@ export function spawnWarden(
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => {
+    const hung = () => {
       timedOut = true;
       child.kill('SIGKILL');
-    }, opts.timeoutMs);
+    };
+    let idle: NodeJS.Timeout | undefined;
+    const touch = () => {
+      if (opts.idleMs === undefined) return;
+      if (idle) clearTimeout(idle);
+      idle = setTimeout(hung, opts.idleMs);
+    };
+    touch();
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+      touch();
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+      touch();
+    });
+    const timer = setTimeout(hung, opts.timeoutMs);
     if (child.pid !== undefined) opts.onSpawn?.(child.pid, (s) => child.kill(s));
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (idle) clearTimeout(idle);
       let report: Report | undefined;
       try {
         const parsed = JSON.parse(stdout) as unknown;
@@ -110,16 +132,22 @@ export async function stage(opts: { rows?: unknown[]; seed?: number; faults?: st
   return { emu, config, dir, before: emu.state() };
 }
 
+/** A run's time limits: killed after `idleMs` without output, or after `timeoutMs` in all. */
+export interface RunLimit {
+  timeoutMs: number;
+  idleMs: number;
+}
+
 /** `warden sweep [--apply] --format json` against the stage; `onSpawn` gets a handle to kill the child. */
 export function sweep(
   s: Stage,
   apply: boolean,
-  timeoutMs: number,
+  limit: RunLimit,
   extra: string[] = [],
   onSpawn?: (pid: number, kill: (signal: NodeJS.Signals) => void) => void,
 ): Promise<WardenRun> {
   return spawnWarden(['sweep', '--config', s.config, '--format', 'json', ...(apply ? ['--apply'] : []), ...extra], {
-    timeoutMs,
+    ...limit,
     ...(onSpawn ? { onSpawn } : {}),
   });
 }
@@ -263,8 +291,9 @@ export function openKeys(report: Report | undefined): string[] {
 
 /** Counts a run's actions into the figures; a run that hung or crashed counts there. */
 export function countRun(run: WardenRun, label: string): void {
-  if (run.timedOut) count('hangs', 1, `${label}: ${run.args.join(' ')} still running after ${run.ms} ms`);
-  else if (run.signal === null && (run.code === null || run.code > 2 || /\n\s+at .+:\d+:\d+\)?/.test(run.stderr)))
+  if (run.timedOut)
+    count('hangs', 1, `${label}: ${run.args.join(' ')} stalled (no output, or over its limit) after ${run.ms} ms`);
+  else if (run.signal !== null || run.code === null || run.code > 4 || /\n\s+at .+:\d+:\d+\)?/.test(run.stderr))
     count('crashes', 1, `${label}: exit ${String(run.code)}: ${run.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
   const actions = run.report?.actions ?? [];
   count('actions.attempted', actions.filter((a) => a.result && a.result.status !== 'skipped').length);
@@ -293,7 +322,11 @@ export function countDamage(s: Stage, label: string): { duplicates: string[]; mo
 }
 
 /** Time limits of the runs of one scenario. */
-export const LIMITS = { faultyMs: 25_000, cleanMs: 45_000, verifyMs: 30_000 };
+export const LIMITS = {
+  faulty: { timeoutMs: 90_000, idleMs: 15_000 },
+  clean: { timeoutMs: 90_000, idleMs: 20_000 },
+  verify: { timeoutMs: 60_000, idleMs: 20_000 },
+} satisfies Record<string, RunLimit>;
 
 /** What a fault scenario found. */
 export interface ScenarioOutcome {
@@ -322,11 +355,11 @@ export async function faultScenario(
   const s = await stage();
   try {
     s.emu.setFaults(spec);
-    const faulty = await sweep(s, true, LIMITS.faultyMs);
+    const faulty = await sweep(s, true, LIMITS.faulty);
     const injected = countFaults(s.emu);
     s.emu.setFaults('');
-    const clean = await sweep(s, true, LIMITS.cleanMs);
-    const verify = await sweep(s, false, LIMITS.verifyMs);
+    const clean = await sweep(s, true, LIMITS.clean);
+    const verify = await sweep(s, false, LIMITS.verify);
     countRun(faulty, `${label} (faults on)`);
     countRun(clean, `${label} (faults off)`);
     countRun(verify, `${label} (verify)`);
@@ -346,9 +379,9 @@ export async function faultScenario(
 export async function baseline(): Promise<string[]> {
   const s = await stage();
   try {
-    const applied = await sweep(s, true, LIMITS.cleanMs);
+    const applied = await sweep(s, true, LIMITS.clean);
     countRun(applied, 'baseline');
-    const verify = await sweep(s, false, LIMITS.verifyMs);
+    const verify = await sweep(s, false, LIMITS.verify);
     countRun(verify, 'baseline (verify)');
     countDamage(s, 'baseline');
     if (!verify.report) throw new Error(`baseline verify sweep printed no report: ${verify.stderr}`);

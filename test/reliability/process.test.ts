@@ -6,9 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
-  baseline,
   builtCli,
   countDamage,
   countRun,
@@ -42,17 +41,16 @@ async function tracked(opts: Parameters<typeof stage>[0] = {}): Promise<Stage> {
 }
 
 describe('a sweep --apply killed mid-apply, then rerun', () => {
-  let open: string[] = [];
-  beforeAll(async () => {
+  const open = inject('baselineOpen');
+  beforeAll(() => {
     expect(builtCli(), 'run `npm run build` first: the scenarios spawn bin/warden.js').toBe(true);
-    open = await baseline();
-  }, 120_000);
+  });
 
   it('SIGKILL after the first writes; the rerun converges with no duplicate and nothing overwritten', async () => {
-    const s = await tracked({ faults: 'latency=30-60' });
+    const s = await tracked({ faults: 'latency=10-25' });
     let killedAfter = -1;
     let kill: ((signal: NodeJS.Signals) => void) | undefined;
-    const killed = sweep(s, true, LIMITS.cleanMs, [], (_pid, k) => (kill = k));
+    const killed = sweep(s, true, LIMITS.clean, [], (_pid, k) => (kill = k));
     const t0 = Date.now();
     // Wait (bounded) until the apply has made a few writes, then kill the process where it stands.
     while (Date.now() - t0 < 30_000) {
@@ -68,8 +66,8 @@ describe('a sweep --apply killed mid-apply, then rerun', () => {
     expect(killedAfter, 'the apply never reached its fourth write').toBeGreaterThanOrEqual(4);
     expect(k.signal).toBe('SIGKILL');
     s.emu.setFaults('');
-    const rerun = await sweep(s, true, LIMITS.cleanMs);
-    const verify = await sweep(s, false, LIMITS.verifyMs);
+    const rerun = await sweep(s, true, LIMITS.clean);
+    const verify = await sweep(s, false, LIMITS.verify);
     countRun(rerun, 'SIGKILL rerun');
     countRun(verify, 'SIGKILL verify');
     const damage = countDamage(s, 'SIGKILL mid-apply');
@@ -85,11 +83,11 @@ describe('a sweep --apply killed mid-apply, then rerun', () => {
 
   it('two applies at once create each object once and write nothing twice', async () => {
     const s = await tracked({ faults: 'latency=5-30' });
-    const [a, b] = await Promise.all([sweep(s, true, LIMITS.cleanMs), sweep(s, true, LIMITS.cleanMs)]);
+    const [a, b] = await Promise.all([sweep(s, true, LIMITS.clean), sweep(s, true, LIMITS.clean)]);
     s.emu.setFaults('');
     countRun(a, 'concurrent apply A');
     countRun(b, 'concurrent apply B');
-    const verify = await sweep(s, false, LIMITS.verifyMs);
+    const verify = await sweep(s, false, LIMITS.verify);
     countRun(verify, 'concurrent verify');
     const damage = countDamage(s, 'two applies at once');
     const writes = new Map<string, number>();
@@ -126,7 +124,7 @@ describe('never green when nothing was checked', () => {
     const run = await sweep(
       s,
       false,
-      LIMITS.verifyMs,
+      LIMITS.verify,
       subs.flatMap((x) => ['--subscription', x]),
     );
     falseGreen(run, `sweep --subscription ${subs.join(' ')} (${label})`);
@@ -144,9 +142,10 @@ describe('never green when nothing was checked', () => {
         armToken: s.emu.issueToken([`/subscriptions/${SUB_UNKNOWN}`]),
       }),
     );
-    const run = await spawnWarden(['sweep', '--config', config, '--format', 'json', '--subscription', SUB_A], {
-      timeoutMs: LIMITS.verifyMs,
-    });
+    const run = await spawnWarden(
+      ['sweep', '--config', config, '--format', 'json', '--subscription', SUB_A],
+      LIMITS.verify,
+    );
     falseGreen(run, 'sweep --subscription with a 403');
     expect(run.code, run.stderr.split('\n')[0]).not.toBe(0);
   });
@@ -161,7 +160,7 @@ describe('never green when nothing was checked', () => {
     const s = await tracked();
     const file = path.join(s.dir, 'broken.json');
     writeFileSync(file, JSON.stringify({ data: sampleRows().map((r) => broken(r as Record<string, unknown>)) }));
-    const run = await spawnWarden(['plan', '--snapshot', file, '--format', 'json'], { timeoutMs: LIMITS.verifyMs });
+    const run = await spawnWarden(['plan', '--snapshot', file, '--format', 'json'], LIMITS.verify);
     falseGreen(run, `plan --snapshot (${label})`);
     expect(run.code, run.stderr.split('\n')[0]).not.toBe(0);
   });
@@ -176,7 +175,7 @@ describe('never green when nothing was checked', () => {
           .startsWith('microsoft.recoveryservices/'),
     );
     writeFileSync(file, JSON.stringify({ data: rows }));
-    const run = await spawnWarden(['plan', '--snapshot', file, '--format', 'json'], { timeoutMs: LIMITS.verifyMs });
+    const run = await spawnWarden(['plan', '--snapshot', file, '--format', 'json'], LIMITS.verify);
     countRun(run, 'plan --snapshot without backup data');
     const warned = (run.report?.summary.warnings ?? []).some((w) =>
       /backup data|no (protected items|vaults)|protected items.*missing|missing.*protected items/i.test(w),
@@ -186,7 +185,7 @@ describe('never green when nothing was checked', () => {
   });
 
   it('the bundled estate itself is never green', async () => {
-    const run = await spawnWarden(['plan', '--snapshot', SAMPLE, '--format', 'json'], { timeoutMs: LIMITS.verifyMs });
+    const run = await spawnWarden(['plan', '--snapshot', SAMPLE, '--format', 'json'], LIMITS.verify);
     falseGreen(run, 'plan --snapshot samples/sample-estate.json');
     expect(run.code).toBe(1);
   });

@@ -5,17 +5,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Reporter } from 'vitest/reporters';
-import { readFigures, resetFigures } from './metrics';
+import { readFigures } from './metrics';
 
 /** The figures that must be zero for the suite to be green. */
 export const MUST_BE_ZERO = ['duplicates', 'modified', 'crashes', 'hangs', 'falseGreen'] as const;
 
 /** A vitest reporter that prints the figures at the end of the run. */
 export default class FiguresReporter implements Reporter {
-  onInit(): void {
-    resetFigures();
-  }
-
   onTestRunEnd(): void {
     const { totals, notes } = readFigures();
     const n = (k: string) => totals[k] ?? 0;
