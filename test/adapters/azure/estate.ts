@@ -1,7 +1,7 @@
 /**
  * Builders of Resource Graph rows for the adapter integration tests, with named options: VMs wired to NICs,
  * subnets and NSGs, vaults, and large synthetic estates. They delegate to the project's row builders in
- * bench/estate.ts (the shapes `az graph query` returns, cf. shared/azure-rest-examples).
+ * bench/estate.ts (the shapes `az graph query` returns, as in the REST specs' examples).
  */
 import * as rows from '../../../bench/estate';
 
