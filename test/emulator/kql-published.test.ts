@@ -500,6 +500,7 @@ const EXPECTED: Record<string, Check> = {
   'advisor-high-availability': (rows) => expect(rows).toEqual([]),
   'policy-compliance-states': (rows) => expect(rows).toEqual([]),
   'insights-data-collection-rules': (rows) => expect(rows).toEqual([]),
+  'resource-changes-last-week': (rows) => expect(rows).toEqual([]),
 };
 
 /** Queries Resource Graph refuses, with the error detail it answers. */
