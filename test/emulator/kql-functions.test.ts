@@ -175,6 +175,15 @@ describe('aggregates', () => {
     ]);
   });
 
+  it('sums and averages timespans as timespans; todouble of a timespan is its ticks', () => {
+    expect(
+      JSON.parse(
+        JSON.stringify(run('datatable(d:timespan)[time(01:00:00), time(02:00:00)] | summarize sum(d), avg(d)')),
+      ),
+    ).toEqual([{ sum_d: '03:00:00', avg_d: '01:30:00' }]);
+    expect(value('todouble(1h)')).toBe(36_000_000_000);
+  });
+
   it('buildschema merges the schemas of dynamic values (the Kusto docs example)', () => {
     const rows = run(
       "datatable(value: dynamic)[dynamic({'x': 1, 'y': 3.5}), dynamic({'x': 'somevalue', 'z': [1, 2, 3]}), dynamic({'y': {'w': 'zzz'}, 't': ['aa', 'bb'], 'z': ['foo']})] | summarize buildschema(value)",

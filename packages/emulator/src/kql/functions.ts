@@ -1,5 +1,6 @@
 /** Scalar functions and aggregation functions of the supported KQL subset. */
 import { moreScalarFunctions } from './builtins';
+import { KTimespan } from './time';
 import {
   asBool,
   isBag,
@@ -253,14 +254,17 @@ function extremeState(sign: 1 | -1): AggState {
 
 function sumState(withPredicate: boolean): AggState {
   let total: number | null = null;
+  let spans = true;
   return {
     add(a) {
       if (withPredicate && a[1] !== true) return;
       const n = toReal(a[0]);
       if (n === null) return;
+      if (!(a[0] instanceof KTimespan)) spans = false;
       total = (total ?? 0) + n;
     },
-    result: () => total,
+    // The sum of timespans is a timespan.
+    result: () => (total !== null && spans ? new KTimespan(total) : total),
   };
 }
 
@@ -438,14 +442,16 @@ export const AGGREGATES: Readonly<Record<string, AggregateFactory>> = {
   avg: () => {
     let total = 0;
     let n = 0;
+    let spans = true;
     return {
       add: (a) => {
         const v = toReal(a[0]);
         if (v === null) return;
+        if (!(a[0] instanceof KTimespan)) spans = false;
         total += v;
         n++;
       },
-      result: () => (n === 0 ? null : total / n),
+      result: () => (n === 0 ? null : spans ? new KTimespan(Math.round(total / n)) : total / n),
     };
   },
   ...MORE_AGGREGATES,

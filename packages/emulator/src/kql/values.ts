@@ -55,9 +55,10 @@ const INT_TEXT = /^[+-]?\d+$/;
 const HEX_TEXT = /^0x[0-9a-f]+$/i;
 const REAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
-/** `todouble()` / `toreal()`. */
+/** `todouble()` / `toreal()`; a timespan gives its ticks, as in Kusto. */
 export function toReal(v: unknown): number | null {
   if (typeof v === 'number') return Number.isNaN(v) ? null : v;
+  if (v instanceof KTimespan) return v.ticks;
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'string') {
     const s = v.trim();
@@ -71,6 +72,7 @@ export function toReal(v: unknown): number | null {
 /** `toint()` / `tolong()`: integers only; reals are truncated, unparsable text gives null. */
 export function toLong(v: unknown): number | null {
   if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : null;
+  if (v instanceof KTimespan) return v.ticks;
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'string') {
     const s = v.trim();
