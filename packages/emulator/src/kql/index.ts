@@ -98,7 +98,8 @@ function normalize(rows: readonly Row[], columns: Columns): Table {
 /**
  * Evaluates a Resource Graph KQL query over named tables (looked up case-insensitively).
  * Returns the rows with their columns in query order. Throws KqlError: `InvalidQuery` for syntax
- * and semantic errors (unknown table, column or function, type errors), `InvalidQueryLanguage`
+ * and semantic errors (unknown table, column or function, type errors) and for a query that breaks
+ * Resource Graph's limits (join flavors, joins and mv-expands per query), `InvalidQueryLanguage`
  * for KQL this emulator does not implement.
  */
 export function executeKql(query: string, tables: Record<string, readonly Row[]>, options: KqlOptions = {}): Row[] {
