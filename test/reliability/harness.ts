@@ -119,10 +119,13 @@ export interface Stage {
 }
 
 /** Starts the emulator on the bundled estate (or `rows`) and writes a config file for the CLI. */
-export async function stage(opts: { rows?: unknown[]; seed?: number; faults?: string } = {}): Promise<Stage> {
+export async function stage(
+  opts: { rows?: unknown[]; seed?: number; faults?: string; lroAutoCompleteMs?: number } = {},
+): Promise<Stage> {
   const emu = await startEmulator({
     estate: opts.rows ?? sampleRows(),
     lroRetryAfterSeconds: 0,
+    ...(opts.lroAutoCompleteMs !== undefined ? { lroAutoCompleteMs: opts.lroAutoCompleteMs } : {}),
     seed: opts.seed ?? 9,
     ...(opts.faults ? { faults: opts.faults } : {}),
   });
