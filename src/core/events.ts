@@ -3,7 +3,7 @@
  * the CloudEvents 1.0 schema (topic→source, eventType→type, eventTime→time; docs/azure-facts.md §5).
  */
 import { z } from 'zod';
-import { ancestorId, idKey, tryParseResourceId, typeOf } from './ids';
+import { ancestorId, idKey, tryParseResourceId, typeOf, unsafeIdReason } from './ids';
 import { describeZodError } from './rows';
 
 /** The operations the event path handles; the Event Grid advanced filter lists exactly these. */
@@ -99,6 +99,8 @@ export function fromEventGridEvent(
       time: parsed.data.eventTime,
     };
   }
+  const unsafe = unsafeIdReason(d.resourceUri);
+  if (unsafe) return invalid(`data.resourceUri: ${unsafe}`, id);
   const event: ResourceWriteEvent = {
     ...base,
     resourceUri: d.resourceUri,

@@ -37,8 +37,23 @@ export function sameId(a: string | undefined | null, b: string | undefined | nul
   return idKey(a) === idKey(b);
 }
 
-/** Parses `/subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}/{name}[/{type}/{name}...]`. */
+/**
+ * What makes an id unsafe to put in a request path, or undefined when it has none: an empty, `.` or `..`
+ * segment (a URL normaliser would turn those into another ARM path), or no leading `/`.
+ */
+export function unsafeIdReason(id: string): string | undefined {
+  if (!id.startsWith('/')) return 'expected it to start with /';
+  const segments = id.slice(1).split('/');
+  const at = segments.findIndex((s) => s === '' || s === '.' || s === '..');
+  if (at < 0) return undefined;
+  const bad = segments[at] === '' ? 'an empty segment' : `a '${segments[at] ?? ''}' segment`;
+  return `${bad} at position ${at + 1}`;
+}
+
+/** Parses `/subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}/{name}[/{type}/{name}...]` strictly. */
 export function parseResourceId(id: string): ResourceIdParts {
+  const unsafe = unsafeIdReason(id.trim());
+  if (unsafe) throw new InvalidResourceIdError(id, unsafe);
   const segments = id
     .trim()
     .replace(/^\/+|\/+$/g, '')

@@ -5,7 +5,7 @@
  * canonicalised ("deny" and "TCP" are seen live: docs/azure-facts.md §3).
  */
 import { z } from 'zod';
-import { ancestorId, subscriptionOf, tryParseResourceId } from './ids';
+import { ancestorId, subscriptionOf, tryParseResourceId, unsafeIdReason } from './ids';
 import type {
   Access,
   Direction,
@@ -313,6 +313,8 @@ export function fromResourceGraphRow(raw: unknown): ParsedRow {
   const row = base.data;
   const type = row.type.toLowerCase();
   const id = row.id;
+  const unsafe = unsafeIdReason(id);
+  if (unsafe) throw new Error(`id: ${unsafe}`);
   const parts = tryParseResourceId(id);
   const subscriptionId = (row.subscriptionId ?? parts?.subscriptionId ?? subscriptionOf(id) ?? '').toLowerCase();
   const resourceGroup = (row.resourceGroup ?? parts?.resourceGroup ?? '').toLowerCase();

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { fromEventGridEvent } from '../../src/core/events';
+import { fromResourceGraphRow } from '../../src/core/rows';
 import {
   ancestorId,
   idKey,
@@ -50,7 +52,11 @@ describe('ARM resource ids', () => {
 
   it.each([
     ['/resourceGroups/rg/providers/P/t/n', 'expected it to start with /subscriptions/{subscriptionId}'],
-    ['/subscriptions//resourceGroups/rg/providers/P/t/n', 'empty subscription id'],
+    ['/subscriptions//resourceGroups/rg/providers/P/t/n', 'an empty segment at position 2'],
+    ['/subscriptions/s/resourceGroups/rg/providers/P/t/n/', 'an empty segment at position 9'],
+    ['/subscriptions/s/resourceGroups/rg/providers/P/t/./x/y', "a '.' segment at position 8"],
+    ['/subscriptions/s/resourceGroups/rg/providers/P/t/n/../m', "a '..' segment at position 9"],
+    ['subscriptions/s/resourceGroups/rg/providers/P/t/n', 'expected it to start with /'],
     ['/subscriptions/s/providers/P/t/n', 'expected /resourceGroups/{name} after the subscription'],
     ['/subscriptions/s/resourceGroups/rg/P/t/n', 'expected /providers/{namespace} after the resource group'],
     ['/subscriptions/s/resourceGroups/rg/providers/P/t', 'expected type/name pairs after the provider namespace'],
@@ -58,5 +64,31 @@ describe('ARM resource ids', () => {
     expect(() => parseResourceId(id)).toThrow(new InvalidResourceIdError(id, reason));
     expect(tryParseResourceId(id)).toBeUndefined();
     expect(typeOf(id)).toBeUndefined();
+  });
+});
+
+describe('unsafe ids (issue 9 item 7)', () => {
+  it('are rows the inventory rejects, naming the segment', () => {
+    const row = {
+      id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm/../other',
+      type: 'microsoft.compute/virtualmachines',
+      location: 'eastus',
+      properties: {},
+    };
+    expect(() => fromResourceGraphRow(row)).toThrow("id: a '..' segment at position 9");
+  });
+
+  it('are events the parser rejects, before they reach a request path', () => {
+    const r = fromEventGridEvent({
+      id: 'e1',
+      eventType: 'Microsoft.Resources.ResourceWriteSuccess',
+      subject: 'x',
+      eventTime: '2026-01-01T00:00:00Z',
+      data: {
+        resourceUri: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/./vm',
+        operationName: 'Microsoft.Compute/virtualMachines/write',
+      },
+    });
+    expect(r).toEqual({ ok: false, id: 'e1', reason: "data.resourceUri: a '.' segment at position 8" });
   });
 });
