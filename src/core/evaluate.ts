@@ -127,10 +127,13 @@ export function evaluate(
       }
     }
   }
-  findings.sort(
-    (a, b) =>
-      idKey(a.resourceId).localeCompare(idKey(b.resourceId)) ||
-      rules.findIndex((r) => r.id === a.ruleId) - rules.findIndex((r) => r.id === b.ruleId),
-  );
-  return { findings, warnings };
+  // Sorted by id key, then registry order; each key and rule position is computed once, not per comparison.
+  const ruleOrder = new Map<string, number>();
+  rules.forEach((r, i) => {
+    if (!ruleOrder.has(r.id)) ruleOrder.set(r.id, i);
+  });
+  const keyed = findings.map((f) => ({ f, key: idKey(f.resourceId), rule: ruleOrder.get(f.ruleId) ?? -1 }));
+  const order = new Intl.Collator();
+  keyed.sort((a, b) => order.compare(a.key, b.key) || a.rule - b.rule);
+  return { findings: keyed.map((k) => k.f), warnings };
 }

@@ -15,7 +15,7 @@ import type {
   VirtualNetwork,
 } from './model';
 import { fromResourceGraphRow, type RowProblem } from './rows';
-import { sameLocation } from './regions';
+import { normaliseLocation } from './regions';
 
 /** One ipconfig's outbound path: the NIC's NSG, then the subnet's NSG. */
 export interface EgressPath {
@@ -28,27 +28,49 @@ export interface EgressPath {
 
 /** The indexed inventory built from Resource Graph rows. */
 export class Inventory {
-  readonly virtualMachines: VirtualMachine[] = [];
   readonly networkInterfaces = new Map<string, NetworkInterface>();
   readonly networkSecurityGroups = new Map<string, NetworkSecurityGroup>();
   readonly virtualNetworks = new Map<string, VirtualNetwork>();
   readonly subnets = new Map<string, Subnet>();
   readonly vaults = new Map<string, Vault>();
-  readonly protectedItems: ProtectedItem[] = [];
   /** Rows that could not be used, with their index and id. */
   readonly problems: RowProblem[] = [];
   /** Number of rows read, valid or not. */
   rowCount = 0;
 
+  /** VMs by id key, in the order of their last row (a duplicate id moves to the end, as a merged export reads). */
   private readonly vmIndex = new Map<string, VirtualMachine>();
-  private readonly protectionIndex = new Map<string, ProtectedItem[]>();
+  /** Protected items by their own id key, in the same last-row order. */
+  private readonly itemIndex = new Map<string, ProtectedItem>();
+  private readonly protectionIndex = new Map<string, Map<string, ProtectedItem>>();
   private readonly subscriptionSet = new Set<string>();
+  private vmList: VirtualMachine[] | undefined;
+  private itemList: ProtectedItem[] | undefined;
+  /** Vaults by `subscription|location`, sorted by name then id; built on first use after a vault is added. */
+  private vaultsByRegion: Map<string, Vault[]> | undefined;
+  /** Vaults by `subscription|name` (lower case); built on first use after a vault is added. */
+  private vaultsByName: Map<string, Vault[]> | undefined;
 
   /** Builds an inventory from raw rows; bad rows become problems and the rest still count. */
   static fromRows(rows: readonly unknown[]): Inventory {
     const inv = new Inventory();
-    rows.forEach((row, index) => inv.add(row, index));
+    inv.addAll(rows);
     return inv;
+  }
+
+  /** Adds a page (or file) of raw rows; `firstIndex` numbers them after the rows already added. */
+  addAll(rows: readonly unknown[], firstIndex = this.rowCount): void {
+    for (let i = 0; i < rows.length; i++) this.add(rows[i], firstIndex + i);
+  }
+
+  /** The VMs, in row order (a duplicate id keeps its last row, at that row's place). */
+  get virtualMachines(): readonly VirtualMachine[] {
+    return (this.vmList ??= [...this.vmIndex.values()]);
+  }
+
+  /** The protected items, in row order (a duplicate id keeps its last row). */
+  get protectedItems(): readonly ProtectedItem[] {
+    return (this.itemList ??= [...this.itemIndex.values()]);
   }
 
   /** Adds one raw row. Duplicate ids: the last row wins, as in a merged export. */
@@ -67,10 +89,9 @@ export class Inventory {
     switch (parsed.kind) {
       case 'virtualMachine': {
         const key = idKey(parsed.value.id);
-        const existing = this.vmIndex.get(key);
-        if (existing) this.virtualMachines.splice(this.virtualMachines.indexOf(existing), 1);
-        this.virtualMachines.push(parsed.value);
+        this.vmIndex.delete(key);
         this.vmIndex.set(key, parsed.value);
+        this.vmList = undefined;
         this.subscriptionSet.add(parsed.value.subscriptionId);
         break;
       }
@@ -86,19 +107,22 @@ export class Inventory {
         break;
       case 'vault':
         this.vaults.set(idKey(parsed.value.id), parsed.value);
+        this.vaultsByRegion = undefined;
+        this.vaultsByName = undefined;
         this.subscriptionSet.add(parsed.value.subscriptionId);
         break;
       case 'protectedItem': {
+        const itemKey = idKey(parsed.value.id);
+        const previous = this.itemIndex.get(itemKey);
+        if (previous) this.protectionIndex.get(idKey(previous.sourceResourceId))?.delete(itemKey);
+        this.itemIndex.delete(itemKey);
+        this.itemIndex.set(itemKey, parsed.value);
+        this.itemList = undefined;
         const key = idKey(parsed.value.sourceResourceId);
-        const list = this.protectionIndex.get(key) ?? [];
-        const dup = list.findIndex((p) => idKey(p.id) === idKey(parsed.value.id));
-        if (dup >= 0) {
-          this.protectedItems.splice(this.protectedItems.indexOf(list[dup] as ProtectedItem), 1);
-          list.splice(dup, 1);
-        }
-        list.push(parsed.value);
-        this.protectionIndex.set(key, list);
-        this.protectedItems.push(parsed.value);
+        let forVm = this.protectionIndex.get(key);
+        if (!forVm) this.protectionIndex.set(key, (forVm = new Map<string, ProtectedItem>()));
+        forVm.delete(itemKey);
+        forVm.set(itemKey, parsed.value);
         const sub = subscriptionOf(parsed.value.id);
         if (sub) this.subscriptionSet.add(sub);
         break;
@@ -113,12 +137,12 @@ export class Inventory {
   /** Number of resources the inventory understood. */
   get resourceCount(): number {
     return (
-      this.virtualMachines.length +
+      this.vmIndex.size +
       this.networkInterfaces.size +
       this.networkSecurityGroups.size +
       this.virtualNetworks.size +
       this.vaults.size +
-      this.protectedItems.length
+      this.itemIndex.size
     );
   }
 
@@ -134,7 +158,8 @@ export class Inventory {
 
   /** The protected items whose source is this VM, in any vault of any subscription. */
   protectionOf(vmId: string): ProtectedItem[] {
-    return this.protectionIndex.get(idKey(vmId)) ?? [];
+    const forVm = this.protectionIndex.get(idKey(vmId));
+    return forVm ? [...forVm.values()] : [];
   }
 
   /** The vault with this id. */
@@ -149,17 +174,38 @@ export class Inventory {
 
   /** Vaults of a subscription in a location, sorted by name. */
   vaultsIn(subscriptionId: string, location: string): Vault[] {
-    const sub = subscriptionId.toLowerCase();
-    return [...this.vaults.values()]
-      .filter((v) => v.subscriptionId === sub && sameLocation(v.location, location))
-      .sort((a, b) => a.name.localeCompare(b.name) || idKey(a.id).localeCompare(idKey(b.id)));
+    const region = normaliseLocation(location);
+    if (region === '') return [];
+    if (!this.vaultsByRegion) {
+      const byRegion = new Map<string, Vault[]>();
+      for (const v of this.vaults.values()) {
+        const key = `${v.subscriptionId}|${normaliseLocation(v.location)}`;
+        const list = byRegion.get(key);
+        if (list) list.push(v);
+        else byRegion.set(key, [v]);
+      }
+      const keyed = new Map<Vault, string>();
+      for (const v of this.vaults.values()) keyed.set(v, idKey(v.id));
+      for (const list of byRegion.values())
+        list.sort((a, b) => a.name.localeCompare(b.name) || (keyed.get(a) ?? '').localeCompare(keyed.get(b) ?? ''));
+      this.vaultsByRegion = byRegion;
+    }
+    return [...(this.vaultsByRegion.get(`${subscriptionId.toLowerCase()}|${region}`) ?? [])];
   }
 
   /** Vaults of a subscription with this name (case-insensitive), in any resource group. */
   vaultsNamed(subscriptionId: string, name: string): Vault[] {
-    const sub = subscriptionId.toLowerCase();
-    const n = name.toLowerCase();
-    return [...this.vaults.values()].filter((v) => v.subscriptionId === sub && v.name.toLowerCase() === n);
+    if (!this.vaultsByName) {
+      const byName = new Map<string, Vault[]>();
+      for (const v of this.vaults.values()) {
+        const key = `${v.subscriptionId}|${v.name.toLowerCase()}`;
+        const list = byName.get(key);
+        if (list) list.push(v);
+        else byName.set(key, [v]);
+      }
+      this.vaultsByName = byName;
+    }
+    return [...(this.vaultsByName.get(`${subscriptionId.toLowerCase()}|${name.toLowerCase()}`) ?? [])];
   }
 
   /**

@@ -6,7 +6,7 @@
  * Order: create-vault, then add-nsg-rule (so the first backup can reach Storage), then enable-protection,
  * each followed by its trigger-backup.
  */
-import { ACTION_KINDS, definitionOf, dependenciesOf, type Action, type UnplannedReason } from './actions';
+import { ACTION_KINDS, definitionOf, dependencyTable, type Action, type UnplannedReason } from './actions';
 import type { PlanContext } from './actions/types';
 import type { EngineConfig } from './engine-config';
 import { idKey } from './ids';
@@ -29,6 +29,9 @@ export interface Plan {
   warnings: string[];
 }
 
+/** The order of id keys: `localeCompare`'s, through one reusable collator. */
+const ID_ORDER = new Intl.Collator();
+
 /** Rules that have no remediation kind: their findings are reported, never acted on. */
 const REPORT_ONLY_RULES = new Set<string>(RULES.filter((r) => !r.remediation).map((r) => r.id));
 
@@ -38,19 +41,29 @@ export function plan(findings: readonly Finding[], inventory: Inventory, config:
   const unplanned = new Map<FindingKey, UnplannedReason>();
   const warnings: string[] = [];
   const planned: Action[] = [];
+  // Each rule's open findings are selected and sorted once, with each id's key computed once.
+  const byRule = new Map<RuleId, Finding[]>();
   const ctx: PlanContext = {
     inventory,
     config,
     now,
-    findings: <Id extends RuleId>(ruleId: Id): FindingOf<Id>[] =>
-      open
-        .filter((f): f is FindingOf<Id> => isFindingOf(f, ruleId))
-        .sort((a, b) => idKey(a.resourceId).localeCompare(idKey(b.resourceId))),
+    findings: <Id extends RuleId>(ruleId: Id): FindingOf<Id>[] => {
+      let list = byRule.get(ruleId);
+      if (!list) {
+        const keyed = open
+          .filter((f): f is FindingOf<Id> => isFindingOf(f, ruleId))
+          .map((f) => ({ f, key: idKey(f.resourceId) }));
+        keyed.sort((a, b) => ID_ORDER.compare(a.key, b.key));
+        list = keyed.map((k) => k.f);
+        byRule.set(ruleId, list);
+      }
+      return [...list] as FindingOf<Id>[];
+    },
     planned,
     unplanned,
     warn: (message) => warnings.push(message),
   };
-  for (const kind of ACTION_KINDS) planned.push(...definitionOf(kind).plan(ctx));
+  for (const kind of ACTION_KINDS) for (const a of definitionOf(kind).plan(ctx)) planned.push(a);
 
   for (const f of open) {
     const key = findingKey(f.ruleId, f.resourceId);
@@ -73,10 +86,13 @@ function inExecutionOrder(planned: readonly Action[]): Action[] {
   const followers = new Map<number, Action[]>();
   const ordered: Action[] = [];
   const leading: number[] = [];
+  const deps = dependencyTable(planned);
   planned.forEach((a, i) => {
-    const first = dependenciesOf(planned, i)[0];
+    const first = deps[i]?.[0];
     if (definitionOf(a.kind).placement === 'after-its-dependency' && first !== undefined) {
-      followers.set(first, [...(followers.get(first) ?? []), a]);
+      const list = followers.get(first);
+      if (list) list.push(a);
+      else followers.set(first, [a]);
     } else leading.push(i);
   });
   const place = (i: number): void => {
@@ -96,9 +112,10 @@ function inExecutionOrder(planned: readonly Action[]): Action[] {
 function capActions(actions: Action[], max: number): Action[] {
   const kept: Action[] = [];
   const keptIndexes = new Set<number>();
+  const deps = dependencyTable(actions);
   for (const [i, a] of actions.entries()) {
     if (kept.length >= max) break;
-    if (!dependenciesOf(actions, i).every((d) => keptIndexes.has(d))) continue;
+    if (!(deps[i] ?? []).every((d) => keptIndexes.has(d))) continue;
     kept.push(a);
     keptIndexes.add(i);
   }

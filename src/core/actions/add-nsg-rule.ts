@@ -109,6 +109,7 @@ export const addNsgRule: ActionDefinition<AddNsgRuleAction> = {
     return actions;
   },
   dependsOn: () => false,
+  waitsFor: () => undefined,
   placement: 'with-its-kind',
   permissions: [
     {

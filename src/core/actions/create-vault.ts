@@ -71,6 +71,7 @@ export const createVault: ActionDefinition<CreateVaultAction> = {
     return [...creates.values()].sort((a, b) => idKey(a.target).localeCompare(idKey(b.target)));
   },
   dependsOn: () => false,
+  waitsFor: () => undefined,
   placement: 'with-its-kind',
   permissions: [
     {

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { idKey, sameId } from '../ids';
-import { findingKey } from '../model';
+import { findingKey, type FindingKey } from '../model';
 import type { Action } from './index';
 import { actionFields, type ActionDefinition } from './types';
 import { designationsOf, existingVaultFor, newVaultFor, policyIdFor, protectionKeys } from './vault-choice';
@@ -32,30 +32,37 @@ export const enableProtection: ActionDefinition<EnableProtectionAction> = {
     const { inventory, config } = ctx;
     const designations = designationsOf(ctx);
     const protections: EnableProtectionAction[] = [];
+    const createdVaults = new Map<string, string>();
+    for (const a of ctx.planned) {
+      const id = createdVault(a);
+      if (id !== undefined && !createdVaults.has(idKey(id))) createdVaults.set(idKey(id), id);
+    }
+    const resolvedKeys = new Set<FindingKey>();
     for (const f of ctx.findings('vm-unprotected')) {
       const vm = inventory.vm(f.resourceId);
       if (!vm || ctx.unplanned.has(findingKey(f.ruleId, f.resourceId))) continue;
       const target = newVaultFor(vm, config).target;
-      const vaultId =
-        existingVaultFor(vm, inventory, config)?.id ??
-        ctx.planned.map(createdVault).find((id) => id !== undefined && sameId(id, target));
+      const vaultId = existingVaultFor(vm, inventory, config)?.id ?? createdVaults.get(idKey(target));
       if (!vaultId) continue;
+      const resolves = protectionKeys(f, designations);
+      for (const k of resolves) resolvedKeys.add(k);
       protections.push({
         kind: 'enable-protection',
         target: vm.id,
         params: { vaultId, policyId: policyIdFor(vaultId, config.policyName) },
-        resolves: protectionKeys(f, designations),
+        resolves,
       });
     }
     // Other vault-region-mismatch findings are reported only: moving a protected VM breaks its recovery points.
     for (const f of ctx.findings('vault-region-mismatch')) {
       const key = findingKey(f.ruleId, f.resourceId);
-      const resolved = designations.has(idKey(f.resourceId)) && protections.some((p) => p.resolves.includes(key));
+      const resolved = designations.has(idKey(f.resourceId)) && resolvedKeys.has(key);
       if (!resolved && !ctx.unplanned.has(key)) ctx.unplanned.set(key, 'report-only');
     }
     return protections;
   },
   dependsOn: (action, earlier) => earlier.kind === 'create-vault' && sameId(earlier.target, action.params.vaultId),
+  waitsFor: (action) => ({ kind: 'create-vault', target: action.params.vaultId }),
   placement: 'with-its-kind',
   permissions: [
     {

@@ -43,6 +43,7 @@ export const triggerBackup: ActionDefinition<TriggerBackupAction> = {
     );
   },
   dependsOn: (action, earlier) => earlier.kind === 'enable-protection' && sameId(earlier.target, action.target),
+  waitsFor: (action) => ({ kind: 'enable-protection', target: action.target }),
   placement: 'after-its-dependency',
   permissions: [
     {

@@ -56,6 +56,11 @@ export interface ActionDefinition<A extends { kind: string; target: string; reso
   plan(ctx: PlanContext): A[];
   /** True when the action must wait for `earlier` (and so joins its job, and is cut with it by the cap). */
   dependsOn(action: A, earlier: Action): boolean;
+  /**
+   * The kind and target of the actions `dependsOn` can accept, so a whole plan's dependencies are found by
+   * lookup instead of by testing every earlier action. Kinds without it are tested against every earlier action.
+   */
+  waitsFor?(action: A): { kind: Action['kind']; target: string } | undefined;
   placement: Placement;
   /** Every ARM authorization action the executor of this kind performs. */
   permissions: readonly RequiredOperation[];
