@@ -73,6 +73,36 @@ export const SETTINGS = {
     schema: z.string().regex(/^\d+(\.\d+)*$/, 'expected a dotted version such as 2.6.1198.718'),
     default: DEFAULT_ENGINE_CONFIG.minWindowsAgentVersion,
   },
+  enhancedPolicyName: {
+    env: 'WARDEN_ENHANCED_POLICY_NAME',
+    schema: nonEmpty,
+    default: DEFAULT_ENGINE_CONFIG.enhancedPolicyName,
+  },
+  backupGraceHours: {
+    env: 'WARDEN_BACKUP_GRACE_HOURS',
+    schema: int(0, 24 * 31),
+    default: DEFAULT_ENGINE_CONFIG.backupGraceHours,
+  },
+  vaultSubscription: {
+    env: 'WARDEN_VAULT_SUBSCRIPTION',
+    schema: z.union([
+      z.literal(''),
+      z
+        .string()
+        .trim()
+        .regex(
+          /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+          'expected a subscription id (a GUID)',
+        )
+        .transform((v) => v.toLowerCase()),
+    ]),
+    default: DEFAULT_ENGINE_CONFIG.vaultSubscription,
+  },
+  vaultPublicNetworkAccess: {
+    env: 'WARDEN_VAULT_PUBLIC_NETWORK_ACCESS',
+    schema: z.enum(['Enabled', 'Disabled']),
+    default: DEFAULT_ENGINE_CONFIG.vaultPublicNetworkAccess,
+  },
   armEndpoint: {
     env: 'WARDEN_ARM_ENDPOINT',
     schema: z.url({ protocol: /^https$/, error: 'expected an https:// URL' }),

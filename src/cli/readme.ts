@@ -25,6 +25,13 @@ export const SETTING_MEANINGS: Record<keyof typeof SETTINGS, string> = {
   initialBackupRetentionDays: 'retention of that first recovery point, in days',
   maxActions: 'the blast-radius cap: at most this many actions per run',
   minWindowsAgentVersion: 'oldest acceptable Windows guest agent',
+  enhancedPolicyName:
+    'Enhanced (V2) backup policy for VMs that need one (Premium SSD v2, Ultra disks, Confidential VMs); created in the vault when missing',
+  backupGraceHours:
+    'hours a recovery point may be late beyond its policy\u2019s schedule before the backup counts as failing',
+  vaultSubscription:
+    'central backup subscription: every VM is protected in its region\u2019s vault there (Cross Subscription Backup); empty: the VM\u2019s own subscription',
+  vaultPublicNetworkAccess: '`publicNetworkAccess` of the vaults backup-warden creates',
   armEndpoint: 'the ARM endpoint (the emulator prints its own)',
   caCertPath: 'a PEM certificate (or bundle) to trust besides the system roots, e.g. the emulator\u2019s',
   armToken: 'a static bearer token (the emulator\u2019s); otherwise `DefaultAzureCredential`',

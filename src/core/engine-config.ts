@@ -24,6 +24,14 @@ export interface EngineConfig {
   maxActions: number;
   /** Oldest acceptable Windows guest agent (WaAppAgent) version. */
   minWindowsAgentVersion: string;
+  /** Enhanced (V2) policy name for VMs that Standard policies cannot protect (Premium SSD v2, Ultra disks, Confidential VMs). */
+  enhancedPolicyName: string;
+  /** Hours a recovery point may be late beyond its policy's schedule before the backup counts as failing. */
+  backupGraceHours: number;
+  /** Central backup subscription: when set, every VM is protected in this subscription's vault of its region (Cross Subscription Backup). */
+  vaultSubscription: string;
+  /** `publicNetworkAccess` of the vaults backup-warden creates. */
+  vaultPublicNetworkAccess: 'Enabled' | 'Disabled';
 }
 
 /** Defaults: GeoRedundant as the Azure Backup guide recommends, DefaultPolicy, 50 actions per run. */
@@ -40,4 +48,8 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   initialBackupRetentionDays: 30,
   maxActions: 50,
   minWindowsAgentVersion: '2.6.1198.718',
+  enhancedPolicyName: 'EnhancedPolicy',
+  backupGraceHours: 12,
+  vaultSubscription: '',
+  vaultPublicNetworkAccess: 'Enabled',
 };

@@ -5,10 +5,12 @@
 import { assertNever } from './assert';
 import { idKey, subscriptionOf } from './ids';
 import type {
+  BackupPolicy,
   IpConfiguration,
   NetworkInterface,
   NetworkSecurityGroup,
   ProtectedItem,
+  ResourceGroup,
   Subnet,
   Vault,
   VirtualMachine,
@@ -34,6 +36,10 @@ export class Inventory {
   readonly subnets = new Map<string, Subnet>();
   readonly vaults = new Map<string, Vault>();
   /** Rows that could not be used, with their index and id. */
+  /** Azure IaaS VM backup policies, by lower-case id. */
+  readonly backupPolicies = new Map<string, BackupPolicy>();
+  /** Resource groups (ResourceContainers), by lower-case `{subscription}/{name}`. */
+  readonly resourceGroups = new Map<string, ResourceGroup>();
   readonly problems: RowProblem[] = [];
   /** Number of rows read, valid or not. */
   rowCount = 0;
@@ -129,6 +135,12 @@ export class Inventory {
       }
       case 'ignored':
         break;
+      case 'backupPolicy':
+        this.backupPolicies.set(idKey(parsed.value.id), parsed.value);
+        break;
+      case 'resourceGroup':
+        this.resourceGroups.set(groupKey(parsed.value.subscriptionId, parsed.value.name), parsed.value);
+        break;
       default:
         assertNever(parsed, 'row kind');
     }
@@ -164,6 +176,21 @@ export class Inventory {
 
   /** The vault with this id. */
   vault(id: string): Vault | undefined {
+  /** The backup policy with this id, when the inventory has it. */
+  policy(id: string | undefined): BackupPolicy | undefined {
+    return id ? this.backupPolicies.get(idKey(id)) : undefined;
+  }
+
+  /** The policy of a vault with this name (case-insensitive), when the inventory has it. */
+  policyNamed(vaultId: string, name: string): BackupPolicy | undefined {
+    return this.policy(`${vaultId}/backupPolicies/${name}`);
+  }
+
+  /** The resource group of a subscription with this name, when the inventory has it. */
+  resourceGroup(subscriptionId: string, name: string): ResourceGroup | undefined {
+    return this.resourceGroups.get(groupKey(subscriptionId, name));
+  }
+
     return this.vaults.get(idKey(id));
   }
 
@@ -242,4 +269,9 @@ export class Inventory {
     }
     return { paths, missing: [...new Set(missing)] };
   }
+}
+
+/** The key of a resource group: lower-case subscription and name. */
+function groupKey(subscriptionId: string, name: string): string {
+  return `${subscriptionId}/${name}`.toLowerCase();
 }

@@ -4,7 +4,7 @@
  */
 
 /** Severity of a finding, as the rules assign it. */
-export type Severity = 'high' | 'medium' | 'low';
+export type Severity = 'high' | 'medium' | 'low' | 'info';
 
 /** `Allow` or `Deny`, normalised from whatever case the API returned (`"deny"` is seen live). */
 export type Access = 'Allow' | 'Deny';
@@ -106,6 +106,43 @@ export interface VirtualMachine {
    * `undefined` when the inventory has no instance view at all (the agent rule is then not applicable).
    */
   vmAgent?: VmAgentStatus | null;
+  /** `storageProfile.imageReference.publisher`, when the VM was made from a marketplace image. */
+  imagePublisher?: string;
+  /** `storageProfile.imageReference.offer`. */
+  imageOffer?: string;
+  /** `priority` (`Regular`, `Low`, `Spot`), when the row carries it. */
+  priority?: string;
+  /** True when `storageProfile.osDisk.diffDiskSettings.option` is `Local` (an ephemeral OS disk). */
+  ephemeralOsDisk?: boolean;
+  /** `securityProfile.securityType` (`TrustedLaunch`, `ConfidentialVM`), when set. */
+  securityType?: string;
+  /** `managedDisk.storageAccountType` of the OS disk and each data disk, as written (e.g. `UltraSSD_LRS`). */
+  diskStorageTypes?: string[];
+  /** Number of data disks (`storageProfile.dataDisks`), when the row lists them. */
+  dataDiskCount?: number;
+}
+
+/** A resource group, from ResourceContainers: only what backup eligibility needs. */
+export interface ResourceGroup {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  /** `managedBy`: the resource that owns the group (a Databricks workspace, an AKS cluster...). */
+  managedBy?: string;
+}
+
+/** An Azure IaaS VM backup policy (RecoveryServicesResources `vaults/backuppolicies`). */
+export interface BackupPolicy {
+  id: string;
+  name: string;
+  /** The id prefix up to the vault. */
+  vaultId: string;
+  /** `policyType`: `V1` (Standard) or `V2` (Enhanced); absent on older rows, which are Standard. */
+  policyType?: string;
+  /** `schedulePolicy.scheduleRunFrequency`: `Daily`, `Weekly` or `Hourly`. */
+  scheduleRunFrequency?: string;
+  /** `schedulePolicy.hourlySchedule.interval` for hourly (Enhanced) policies. */
+  hourlyInterval?: number;
 }
 
 /** A Recovery Services vault. */
@@ -122,6 +159,16 @@ export interface Vault {
    * `AlwaysON`, `Invalid`), when the row carries it (docs/azure-facts.md, "Recovery Services vault soft delete").
    */
   softDeleteState?: string;
+  /** `properties.redundancySettings.crossRegionRestore` (`Enabled`, `Disabled`), when the row carries it. */
+  crossRegionRestore?: string;
+  /** `properties.monitoringSettings.classicAlertSettings.alertsForCriticalOperations`, when present. */
+  classicAlerts?: string;
+  /** `properties.monitoringSettings.azureMonitorAlertSettings.alertsForAllJobFailures`, when present. */
+  azureMonitorJobAlerts?: string;
+  /** `properties.securitySettings.immutabilitySettings.state` (`Disabled`, `Unlocked`, `Locked`). */
+  immutabilityState?: string;
+  /** `properties.publicNetworkAccess`. */
+  publicNetworkAccess?: string;
   tags: Record<string, string>;
 }
 
@@ -138,6 +185,28 @@ export interface ProtectedItem {
   policyName?: string;
   /** `dataSourceInfo.resourceLocation`, when present. */
   resourceLocation?: string;
+  /** `protectionStatus` (`Healthy`, `Unhealthy`), when present. */
+  protectionStatus?: string;
+  /** `healthStatus` (`Passed`, `ActionRequired`, `ActionSuggested`, `Invalid`), when present. */
+  healthStatus?: string;
+  /** `lastBackupStatus` (`Completed`, `Failed`, ...); empty strings are dropped. */
+  lastBackupStatus?: string;
+  /** `lastBackupTime` (ISO 8601). */
+  lastBackupTime?: string;
+  /** `lastRecoveryPoint` (ISO 8601): the newest successful recovery point. */
+  lastRecoveryPoint?: string;
+  /** `policyType` of the item (`V1`, `V2`), when present. */
+  policyType?: string;
+  /** The errors of `healthDetails` and `kpisHealths.*.resourceHealthDetails`: Azure's title (its error code) and message. */
+  healthErrors: BackupHealthError[];
+}
+
+/** One health detail of a protected item: the title is Azure's error code (e.g. `UserErrorGuestAgentStatusUnavailable`). */
+export interface BackupHealthError {
+  code: string;
+  message?: string;
+  /** The numeric health code, when present. */
+  numericCode?: number;
 }
 
 /** A finding's key: `ruleId|lower-case resourceId`. */

@@ -8,11 +8,14 @@ import { z } from 'zod';
 import { ancestorId, subscriptionOf, tryParseResourceId, unsafeIdReason } from './ids';
 import type {
   Access,
+  BackupHealthError,
+  BackupPolicy,
   Direction,
   IpConfiguration,
   NetworkInterface,
   NetworkSecurityGroup,
   ProtectedItem,
+  ResourceGroup,
   SecurityRule,
   Subnet,
   Vault,
@@ -30,6 +33,8 @@ export const RESOURCE_TYPES = {
   virtualNetwork: 'microsoft.network/virtualnetworks',
   vault: 'microsoft.recoveryservices/vaults',
   protectedItem: 'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems',
+  backupPolicy: 'microsoft.recoveryservices/vaults/backuppolicies',
+  resourceGroup: 'microsoft.resources/subscriptions/resourcegroups',
 } as const;
 
 /** A converted row. */
@@ -40,6 +45,8 @@ export type ParsedRow =
   | { kind: 'virtualNetwork'; value: VirtualNetwork }
   | { kind: 'vault'; value: Vault }
   | { kind: 'protectedItem'; value: ProtectedItem }
+  | { kind: 'backupPolicy'; value: BackupPolicy }
+  | { kind: 'resourceGroup'; value: ResourceGroup }
   | { kind: 'ignored'; type: string };
 
 /** A row that could not be used: its index in the input, its id when it had one, and why. */
@@ -65,11 +72,16 @@ const baseRow = z
     subscriptionId: z.string().nullish(),
     tags: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).nullish(),
     properties: anyRecord.nullish(),
+    managedBy: z.string().nullish(),
   })
   .passthrough();
 
+const managedDiskRef = z.object({ storageAccountType: optStr }).passthrough().nullish();
+
 const vmProps = z
   .object({
+    priority: optStr,
+    securityProfile: z.object({ securityType: optStr }).passthrough().nullish(),
     networkProfile: z
       .object({
         networkInterfaces: z
@@ -92,9 +104,12 @@ const vmProps = z
             osType: optStr,
             managedDisk: z.unknown().optional(),
             vhd: z.object({ uri: optStr }).passthrough().nullish(),
+            diffDiskSettings: z.object({ option: optStr }).passthrough().nullish(),
           })
           .passthrough()
           .nullish(),
+        imageReference: z.object({ publisher: optStr, offer: optStr }).passthrough().nullish(),
+        dataDisks: z.array(z.object({ managedDisk: z.unknown().optional() }).passthrough()).nullish(),
       })
       .passthrough()
       .nullish(),
@@ -198,11 +213,25 @@ const vnetProps = z
 
 const vaultProps = z
   .object({
-    redundancySettings: z.object({ standardTierStorageRedundancy: optStr }).passthrough().nullish(),
-    securitySettings: z
-      .object({ softDeleteSettings: z.object({ softDeleteState: optStr }).passthrough().nullish() })
+    redundancySettings: z
+      .object({ standardTierStorageRedundancy: optStr, crossRegionRestore: optStr })
       .passthrough()
       .nullish(),
+    securitySettings: z
+      .object({
+        softDeleteSettings: z.object({ softDeleteState: optStr }).passthrough().nullish(),
+        immutabilitySettings: z.object({ state: optStr }).passthrough().nullish(),
+      })
+      .passthrough()
+      .nullish(),
+    monitoringSettings: z
+      .object({
+        classicAlertSettings: z.object({ alertsForCriticalOperations: optStr }).passthrough().nullish(),
+        azureMonitorAlertSettings: z.object({ alertsForAllJobFailures: optStr }).passthrough().nullish(),
+      })
+      .passthrough()
+      .nullish(),
+    publicNetworkAccess: optStr,
   })
   .passthrough();
 
@@ -216,8 +245,61 @@ const protectedItemProps = z
     policyId: optStr,
     policyName: optStr,
     dataSourceInfo: z.object({ resourceLocation: optStr }).passthrough().nullish(),
+    protectionStatus: optStr,
+    healthStatus: optStr,
+    lastBackupStatus: optStr,
+    lastBackupTime: optStr,
+    lastRecoveryPoint: optStr,
+    policyType: optStr,
+    healthDetails: z.array(z.unknown()).nullish(),
+    kpisHealths: z.record(z.string(), z.unknown()).nullish(),
   })
   .passthrough();
+
+const healthDetailSchema = z
+  .object({ code: z.union([z.number(), z.string()]).nullish(), title: optStr, message: optStr })
+  .passthrough();
+const kpiHealthSchema = z.object({ resourceHealthDetails: z.array(z.unknown()).nullish() }).passthrough();
+
+const policyProps = z
+  .object({
+    backupManagementType: optStr,
+    policyType: optStr,
+    schedulePolicy: z
+      .object({
+        scheduleRunFrequency: optStr,
+        hourlySchedule: z.object({ interval: z.number().nullish() }).passthrough().nullish(),
+      })
+      .passthrough()
+      .nullish(),
+  })
+  .passthrough();
+
+/**
+ * The health errors of a protected item: `healthDetails[]` and every `kpisHealths.*.resourceHealthDetails[]`
+ * ({code: int, title, message}); the title carries Azure's error code. Entries that are not objects are skipped.
+ */
+function healthErrorsOf(details: unknown[] | null | undefined, kpis: Record<string, unknown> | null | undefined) {
+  const raw: unknown[] = [...(details ?? [])];
+  for (const kpi of Object.values(kpis ?? {})) {
+    const parsed = kpiHealthSchema.safeParse(kpi);
+    if (parsed.success) raw.push(...(parsed.data.resourceHealthDetails ?? []));
+  }
+  const out: BackupHealthError[] = [];
+  for (const d of raw) {
+    const parsed = healthDetailSchema.safeParse(d);
+    if (!parsed.success) continue;
+    const { code, title, message } = parsed.data;
+    const name =
+      title ?? (typeof code === 'string' ? code : undefined) ?? (typeof code === 'number' ? String(code) : undefined);
+    if (!name) continue;
+    const error: BackupHealthError = { code: name };
+    if (message) error.message = message;
+    if (typeof code === 'number') error.numericCode = code;
+    if (!out.some((e) => e.code === error.code && e.message === error.message)) out.push(error);
+  }
+  return out;
+}
 
 /** Formats a zod error as `path: message; ...`, naming each bad field. */
 export function describeZodError(error: z.ZodError): string {
@@ -342,6 +424,20 @@ export function fromResourceGraphRow(raw: unknown): ParsedRow {
       };
       const primaryNic = p.data.networkProfile?.networkInterfaces?.find((n) => n.properties?.primary === true);
       if (primaryNic) vm.primaryNetworkInterfaceId = primaryNic.id;
+      const image = p.data.storageProfile?.imageReference;
+      if (image?.publisher) vm.imagePublisher = image.publisher;
+      if (image?.offer) vm.imageOffer = image.offer;
+      if (p.data.priority) vm.priority = p.data.priority;
+      if (osDisk?.diffDiskSettings?.option)
+        vm.ephemeralOsDisk = osDisk.diffDiskSettings.option.toLowerCase() === 'local';
+      if (p.data.securityProfile?.securityType) vm.securityType = p.data.securityProfile.securityType;
+      const dataDisks = p.data.storageProfile?.dataDisks;
+      if (dataDisks) vm.dataDiskCount = dataDisks.length;
+      const diskTypes = [osDisk?.managedDisk, ...(dataDisks ?? []).map((d) => d.managedDisk)]
+        .map((m) => managedDiskRef.safeParse(m ?? null))
+        .map((m) => (m.success ? m.data?.storageAccountType : undefined))
+        .filter((t): t is string => typeof t === 'string' && t !== '');
+      if (diskTypes.length) vm.diskStorageTypes = [...new Set(diskTypes)];
       if (osDisk?.osType) vm.osType = osDisk.osType;
       const power = powerStateOf(view);
       if (power) vm.powerState = power;
@@ -425,6 +521,15 @@ export function fromResourceGraphRow(raw: unknown): ParsedRow {
       if (redundancy) vault.storageRedundancy = redundancy;
       const softDelete = p.data.securitySettings?.softDeleteSettings?.softDeleteState;
       if (softDelete) vault.softDeleteState = softDelete;
+      const crr = p.data.redundancySettings?.crossRegionRestore;
+      if (crr) vault.crossRegionRestore = crr;
+      const classic = p.data.monitoringSettings?.classicAlertSettings?.alertsForCriticalOperations;
+      if (classic) vault.classicAlerts = classic;
+      const monitor = p.data.monitoringSettings?.azureMonitorAlertSettings?.alertsForAllJobFailures;
+      if (monitor) vault.azureMonitorJobAlerts = monitor;
+      const immutability = p.data.securitySettings?.immutabilitySettings?.state;
+      if (immutability) vault.immutabilityState = immutability;
+      if (p.data.publicNetworkAccess) vault.publicNetworkAccess = p.data.publicNetworkAccess;
       return { kind: 'vault', value: vault };
     }
     case RESOURCE_TYPES.protectedItem: {
@@ -434,7 +539,19 @@ export function fromResourceGraphRow(raw: unknown): ParsedRow {
       if (!source) throw new Error('properties.sourceResourceId: required (nor is there a virtualMachineId)');
       const vaultId = ancestorId(id, 1);
       if (!vaultId) throw new Error('id: not a protected item id under a vault');
-      const item: ProtectedItem = { id, vaultId, sourceResourceId: source };
+      const item: ProtectedItem = {
+        id,
+        vaultId,
+        sourceResourceId: source,
+        healthErrors: healthErrorsOf(p.data.healthDetails, p.data.kpisHealths),
+      };
+      const d = p.data;
+      if (d.protectionStatus) item.protectionStatus = d.protectionStatus;
+      if (d.healthStatus) item.healthStatus = d.healthStatus;
+      if (d.lastBackupStatus) item.lastBackupStatus = d.lastBackupStatus;
+      if (d.lastBackupTime) item.lastBackupTime = d.lastBackupTime;
+      if (d.lastRecoveryPoint) item.lastRecoveryPoint = d.lastRecoveryPoint;
+      if (d.policyType) item.policyType = d.policyType;
       const state = p.data.currentProtectionState ?? deriveProtectionState(p.data.protectionState);
       if (state) item.protectionState = state;
       if (p.data.policyId) item.policyId = p.data.policyId;
@@ -442,6 +559,26 @@ export function fromResourceGraphRow(raw: unknown): ParsedRow {
       if (p.data.dataSourceInfo?.resourceLocation)
         item.resourceLocation = normaliseLocation(p.data.dataSourceInfo.resourceLocation);
       return { kind: 'protectedItem', value: item };
+    }
+    case RESOURCE_TYPES.backupPolicy: {
+      const p = policyProps.safeParse(props);
+      if (!p.success) throw new Error(describeZodError(p.error));
+      if (p.data.backupManagementType && p.data.backupManagementType.toLowerCase() !== 'azureiaasvm')
+        return { kind: 'ignored', type };
+      const vaultId = ancestorId(id, 1);
+      if (!vaultId) throw new Error('id: not a backup policy id under a vault');
+      const policy: BackupPolicy = { id, name, vaultId };
+      if (p.data.policyType) policy.policyType = p.data.policyType;
+      const schedule = p.data.schedulePolicy;
+      if (schedule?.scheduleRunFrequency) policy.scheduleRunFrequency = schedule.scheduleRunFrequency;
+      if (typeof schedule?.hourlySchedule?.interval === 'number')
+        policy.hourlyInterval = schedule.hourlySchedule.interval;
+      return { kind: 'backupPolicy', value: policy };
+    }
+    case RESOURCE_TYPES.resourceGroup: {
+      const group: ResourceGroup = { id, name, subscriptionId };
+      if (row.managedBy) group.managedBy = row.managedBy;
+      return { kind: 'resourceGroup', value: group };
     }
     default:
       return { kind: 'ignored', type };

@@ -141,7 +141,7 @@ const lastActionSchema = z.object({
 const findingEntitySchema = z.object({
   ruleId: z.string(),
   resourceId: z.string(),
-  severity: z.enum(['high', 'medium', 'low']),
+  severity: z.enum(['high', 'medium', 'low', 'info']),
   status: z.enum(LEDGER_STATUSES as [LedgerStatus, ...LedgerStatus[]]),
   message: z.string(),
   subscriptionId: z.string(),
