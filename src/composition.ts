@@ -26,6 +26,7 @@ import { SnapshotError, SnapshotInventory } from './adapters/snapshot/files';
 import { createAzureClients } from './adapters/azure/clients';
 import { createCredential } from './adapters/azure/credential';
 import {
+  armSubscriptionProbe,
   ResourceGraphInventory,
   ResourceGraphQueryError,
   ResourceGraphRequestError,
@@ -104,7 +105,12 @@ function azureParts(config: AppConfig, log: (line: string) => void, tuning: Azur
     ...(tuning.maxRetries !== undefined ? { maxRetries: tuning.maxRetries } : {}),
     ...(tuning.retryBounds ? { retryBounds: tuning.retryBounds } : {}),
   });
-  const graph = new ResourceGraphInventory({ clients, logger: log, ...tuning.resourceGraph });
+  const graph = new ResourceGraphInventory({
+    clients,
+    logger: log,
+    probeSubscription: armSubscriptionProbe(clients),
+    ...tuning.resourceGraph,
+  });
   return {
     graph,
     inventory: graph,
@@ -275,9 +281,16 @@ export function settleFailure(e: unknown, context: InvocationContext, telemetry:
   context.error(`${fn}: permanent failure, acknowledged: ${describeError(e)}`);
 }
 
-/** True for errors caused by bad input (exit code 2): snapshots, ids, queries. */
+/** True for errors caused by bad input (exit code 2): snapshots, ids, queries, the emulator's arguments. */
 export function isInputError(e: unknown): boolean {
-  return e instanceof SnapshotError || e instanceof InvalidResourceIdError || e instanceof ResourceGraphQueryError;
+  // The emulator is loaded lazily and stays out of the app's import graph, so its error is known by name.
+  const emulatorInput = e instanceof Error && e.name === 'EmulatorInputError';
+  return (
+    emulatorInput ||
+    e instanceof SnapshotError ||
+    e instanceof InvalidResourceIdError ||
+    e instanceof ResourceGraphQueryError
+  );
 }
 
 /**

@@ -18,6 +18,7 @@ import {
 } from '../core/score';
 import { findingKey, type Action } from '../core/model';
 import type { Ledger, LedgerContext, ProgressListener, Scope } from '../ports';
+import { readInventory, resolvableSubscriptions } from './read';
 import type { SweepDeps } from './sweep';
 
 /** One assessed state of the estate. */
@@ -58,13 +59,14 @@ async function record(ledger: Ledger, a: Assessment, scope: Scope, ctx: LedgerCo
   const seen = new Set(a.report.findings.map((f) => findingKey(f.ruleId, f.resourceId)));
   const subscriptions =
     scope.subscriptions.length > 0 ? scope.subscriptions.map((s) => s.toLowerCase()) : [...a.inventory.subscriptions];
-  await ledger.resolveMissing(seen, subscriptions, ctx);
+  await ledger.resolveMissing(seen, resolvableSubscriptions(a.report.summary.coverage, subscriptions), ctx);
 }
 
 async function assessOnce(deps: SweepDeps, scope: Scope): Promise<Assessment> {
-  const rows = await deps.inventory.fetchRows(scope);
+  const read = await readInventory(deps.inventory, scope);
+  const rows = read.rows;
   const at = deps.clock.now();
-  const { report, inventory } = assess(rows, deps.config, at);
+  const { report, inventory } = assess(rows, deps.config, at, read.scope);
   const standings = standingsOf(inventory, report, deps.config, at, backupStatusOf(rows));
   return {
     report,

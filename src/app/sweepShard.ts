@@ -17,6 +17,7 @@ import type {
   TelemetrySink,
 } from '../ports';
 import { groupActions } from './actionGroups';
+import { readInventory, resolvableSubscriptions } from './read';
 import { emptySweepSummary } from './startSweep';
 import type { RemediationJobMessage, ShardMessage } from './messages';
 
@@ -75,8 +76,8 @@ function addShard(
 export async function runSweepShard(deps: SweepShardDeps, shard: ShardMessage): Promise<ShardOutcome> {
   const now = deps.clock.now();
   const ctx = { sweepId: shard.sweepId, trigger: shard.trigger, now };
-  const rows = await deps.inventory.fetchRows(shard.scope);
-  const { report, inventory } = assess(rows, deps.config, now);
+  const read = await readInventory(deps.inventory, shard.scope);
+  const { report, inventory } = assess(read.rows, deps.config, now, read.scope);
 
   const changes = await deps.ledger.recordFindings(report.findings, ctx);
   const seen = new Set(report.findings.map((f) => findingKey(f.ruleId, f.resourceId)));
@@ -84,7 +85,12 @@ export async function runSweepShard(deps: SweepShardDeps, shard: ShardMessage): 
     shard.scope.subscriptions.length > 0
       ? shard.scope.subscriptions.map((s) => s.toLowerCase())
       : [...inventory.subscriptions];
-  const resolved = await deps.ledger.resolveMissing(seen, subscriptions, ctx);
+  // Only a subscription read in full may have its unseen findings resolved: a 403 or a cut-short read is not "gone".
+  const resolved = await deps.ledger.resolveMissing(
+    seen,
+    resolvableSubscriptions(report.summary.coverage, subscriptions),
+    ctx,
+  );
   for (const change of [...changes, ...resolved]) deps.telemetry.findingChanged(change, ctx);
 
   let jobsEnqueued = 0;

@@ -1,7 +1,8 @@
 /**
  * The report: the CLI's `--format json` contract and the model the table output renders.
- * `{summary: {resources, findings, open, exempt, actions, truncated, warnings}, findings, actions}`.
+ * `{summary: {resources, findings, open, exempt, actions, truncated, warnings, coverage}, findings, actions}`.
  */
+import { coverageWarnings, type Coverage } from './coverage';
 import type { Action, Finding } from './model';
 import { findingKey } from './model';
 import type { Plan } from './planner';
@@ -32,6 +33,8 @@ export interface ReportSummary {
   openByRule: Record<string, number>;
   /** With --apply: counts of results per status. */
   results?: { succeeded: number; failed: number; skipped: number };
+  /** What the assessment read; an incomplete coverage is never compliant. */
+  coverage: Coverage;
 }
 
 /** The whole report. */
@@ -50,6 +53,7 @@ export function buildReport(
   findings: readonly Finding[],
   plan: Plan,
   warnings: readonly string[],
+  coverage: Coverage,
 ): Report {
   const annotated = findings.map((f): Finding => {
     const reason = f.status === 'open' ? plan.unplanned.get(findingKey(f.ruleId, f.resourceId)) : undefined;
@@ -57,7 +61,7 @@ export function buildReport(
   });
   const openByRule: Record<string, number> = {};
   for (const f of annotated) if (f.status === 'open') openByRule[f.ruleId] = (openByRule[f.ruleId] ?? 0) + 1;
-  const allWarnings = [...warnings, ...plan.warnings];
+  const allWarnings = [...warnings, ...coverageWarnings(coverage), ...plan.warnings];
   if (plan.truncated) {
     allWarnings.push(
       `plan truncated to maxActions=${plan.actions.length} of ${plan.plannedBeforeCap} planned actions; the rest are planned by the next run`,
@@ -74,6 +78,7 @@ export function buildReport(
       truncatedActions: plan.plannedBeforeCap - plan.actions.length,
       warnings: allWarnings,
       openByRule,
+      coverage,
     },
     findings: annotated,
     actions: plan.actions.map((a) => ({ ...a })),
@@ -91,8 +96,15 @@ export function withResults(report: Report, results: readonly ReportActionResult
   return { ...report, actions, summary: { ...report.summary, results: counts } };
 }
 
-/** The CLI exit code: 0 when no finding is open and no action failed, else 1. */
-export function exitCodeOf(report: Report): 0 | 1 {
+/** The exit code of an assessment whose coverage is incomplete: it is never reported as compliant. */
+export const EXIT_INCOMPLETE_COVERAGE = 4;
+
+/**
+ * The CLI exit code: 4 when the coverage is incomplete (some scope, row or kind of data was not read), else 1
+ * when a finding is open or an action failed, else 0.
+ */
+export function exitCodeOf(report: Report): 0 | 1 | 4 {
+  if (!report.summary.coverage.complete) return EXIT_INCOMPLETE_COVERAGE;
   if (report.summary.open > 0) return 1;
   if (report.actions.some((a) => a.result?.status === 'failed')) return 1;
   return 0;

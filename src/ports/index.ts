@@ -2,6 +2,7 @@
  * The ports: what the use cases in app/ need from the outside world. Adapters implement them;
  * app/ and core/ never see an SDK.
  */
+import type { ScopeCoverage } from '../core/coverage';
 import type { Action, ActionKind, Finding, Severity } from '../core/model';
 
 /** Where a sweep looks: subscriptions, management groups, or (both empty) the whole tenant. */
@@ -18,6 +19,11 @@ export interface InventorySource {
    * (a VM may be backed up to a vault in another subscription).
    */
   fetchRows(scope: Scope): Promise<unknown[]>;
+  /**
+   * What the last `fetchRows` over this scope covered: the scopes requested and seen, and each uncovered
+   * scope with its reason. A source without it (a snapshot) covers exactly what it holds.
+   */
+  scopeCoverage?(scope: Scope): Promise<ScopeCoverage>;
 }
 
 /** An Azure error as the remediator records it. */

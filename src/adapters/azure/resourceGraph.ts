@@ -17,6 +17,7 @@ import type { QueryRequest, QueryResponse, ResourceGraphClient } from '@azure/ar
 import type { PipelineResponse } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
 import { assertNever } from '../../core/assert';
+import { GUID, type ScopeCoverage, type UncoveredScope } from '../../core/coverage';
 import type { AzureErrorInfo, InventorySource, Scope } from '../../ports';
 import type { AzureClients } from './clients';
 import { allCodes, type ArmError, isRetryable, parseArmErrorBody, statusCodeOf, toAzureErrorInfo } from './errors';
@@ -84,6 +85,11 @@ export interface ResourceGraphSettings {
   random?: () => number;
   now?: () => number;
   logger?: ResourceGraphLogger;
+  /**
+   * Why a requested subscription that Resource Graph did not return is unreadable, e.g. `not found (404)` or
+   * `no access (403)` from a direct ARM read; without it the reason is `not visible to Resource Graph`.
+   */
+  probeSubscription?: (subscriptionId: string) => Promise<string | undefined>;
 }
 
 /** A `ParserFailure` (or other) detail of a rejected query. */
@@ -195,6 +201,10 @@ export function protectedItemsOfVmsIn(kql: string, subscriptions: readonly strin
   );
 }
 
+/** The subscriptions of a scope that Resource Graph can read (ResourceContainers holds one row per subscription). */
+export const SUBSCRIPTIONS_KQL =
+  "ResourceContainers | where type =~ 'microsoft.resources/subscriptions' | project id, subscriptionId | order by id asc";
+
 /** Runs the engine's KQL queries against Resource Graph. */
 export class ResourceGraphInventory implements InventorySource {
   private readonly client: Pick<ResourceGraphClient, 'resources'>;
@@ -210,8 +220,11 @@ export class ResourceGraphInventory implements InventorySource {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly log: (event: ResourceGraphEvent) => void;
+  private readonly probe: ((subscriptionId: string) => Promise<string | undefined>) | undefined;
   /** Until when the per-user quota is used up (epoch ms). */
   private quotaBlockedUntil = 0;
+  /** Queries whose last result was truncated (no skip token although more rows exist). */
+  private truncated = new Set<string>();
 
   constructor(options: ResourceGraphInventoryOptions) {
     this.client = options.client ?? options.clients.resourceGraph;
@@ -228,6 +241,7 @@ export class ResourceGraphInventory implements InventorySource {
     this.now = options.now ?? Date.now;
     const logger = options.logger;
     this.log = logger ? (event) => logger(describeEvent(event), event) : () => undefined;
+    this.probe = options.probeSubscription;
   }
 
   /** The queries this inventory runs. */
@@ -242,6 +256,7 @@ export class ResourceGraphInventory implements InventorySource {
    * a shard of 300 subscriptions still sees a VM protected by a vault in another shard.
    */
   async fetchRows(scope: Scope): Promise<unknown[]> {
+    this.truncated = new Set();
     const rows: unknown[] = [];
     for (const q of this.queries()) {
       const r = await this.runNamed(q.name, q.kql, scope);
@@ -261,6 +276,42 @@ export class ResourceGraphInventory implements InventorySource {
       }
     }
     return rows;
+  }
+
+  /**
+   * What the last {@link fetchRows} over `scope` covered: the requested subscriptions Resource Graph returns
+   * (ResourceContainers), each one it does not with the reason (not a GUID, then the probe's 404 or 403), and
+   * every query whose result was truncated. Resource Graph leaves out what the caller cannot read without an
+   * error, so this is the only way to tell "nothing wrong" from "nothing read".
+   */
+  async scopeCoverage(scope: Scope): Promise<ScopeCoverage> {
+    const subs = [...new Set(scope.subscriptions.map((s) => s.trim()).filter(Boolean))];
+    const groups = [...new Set(scope.managementGroups.map((s) => s.trim()).filter(Boolean))];
+    const requested =
+      subs.length + groups.length === 0 ? ['tenant'] : [...subs, ...groups.map((g) => `managementGroup:${g}`)];
+    const uncovered: UncoveredScope[] = [];
+    const guids = subs.filter((s) => GUID.test(s));
+    for (const s of subs) if (!GUID.test(s)) uncovered.push({ scope: s, reason: 'not a GUID' });
+    const seen: string[] = [];
+    if (guids.length > 0 || groups.length > 0 || subs.length === 0) {
+      const rows = await this.runNamed('subscriptions', SUBSCRIPTIONS_KQL, {
+        subscriptions: guids,
+        managementGroups: groups,
+      });
+      for (const row of rows) {
+        const sub = typeof row['subscriptionId'] === 'string' ? row['subscriptionId'].toLowerCase() : '';
+        if (sub && !seen.includes(sub)) seen.push(sub);
+      }
+    }
+    for (const s of guids) {
+      if (seen.includes(s.toLowerCase())) continue;
+      const reason = (this.probe ? await this.probe(s) : undefined) ?? 'not visible to Resource Graph';
+      uncovered.push({ scope: s, reason });
+    }
+    if (groups.length > 0 && seen.length === 0)
+      for (const g of groups) uncovered.push({ scope: `managementGroup:${g}`, reason: 'no subscription readable' });
+    for (const q of this.truncated) uncovered.push({ scope: `query:${q}`, reason: 'result truncated' });
+    return { requested, seen: seen.sort(), uncovered };
   }
 
   /** Runs one KQL query over the scope and returns every row of every page (for `warden query`). */
@@ -325,7 +376,10 @@ export class ResourceGraphInventory implements InventorySource {
           ...(quotaRemaining !== undefined ? { quotaRemaining } : {}),
         });
         skipToken = parsed.data.skipToken ?? undefined;
-        if (!skipToken && parsed.data.resultTruncated === 'true') this.log({ kind: 'truncated', query: name });
+        if (!skipToken && parsed.data.resultTruncated === 'true') {
+          this.truncated.add(name);
+          this.log({ kind: 'truncated', query: name });
+        }
       } while (skipToken);
     }
     return rows;
@@ -462,6 +516,26 @@ function flattenDetails(arm: ArmError | undefined): QueryErrorDetail[] {
   };
   if (arm) walk(arm);
   return out;
+}
+
+/**
+ * The probe of a subscription Resource Graph did not return: one page of its resource groups from ARM, whose
+ * refusal says why (404 `SubscriptionNotFound`, 403 `AuthorizationFailed`).
+ */
+export function armSubscriptionProbe(
+  clients: Pick<AzureClients, 'resources'>,
+): (subscriptionId: string) => Promise<string | undefined> {
+  return async (subscriptionId) => {
+    try {
+      await clients.resources(subscriptionId).resourceGroups.list({ top: 1 }).byPage().next();
+      return 'readable by ARM but not returned by Resource Graph';
+    } catch (error) {
+      const info = toAzureErrorInfo(error);
+      if (info.statusCode === 404) return `not found (404 ${info.code})`;
+      if (info.statusCode === 403 || info.statusCode === 401) return `no access (${info.statusCode} ${info.code})`;
+      return `unreadable (${info.statusCode ?? ''} ${info.code})`.replace('( ', '(');
+    }
+  };
 }
 
 /** Runs one KQL query with a client (for `warden query`): every row of every page. */
