@@ -1,5 +1,6 @@
 /** Reading the inventory with its coverage, and which subscriptions a sweep may resolve findings in. */
 import { subscriptionFullyRead, type Coverage, type ScopeCoverage } from '../core/coverage';
+import { Inventory } from '../core/inventory';
 import type { InventorySource, Scope } from '../ports';
 
 /** The rows of a scope and what of the scope they cover (undefined for a source that covers what it holds). */
@@ -13,6 +14,24 @@ export async function readInventory(source: InventorySource, scope: Scope): Prom
   const rows = await source.fetchRows(scope);
   const covered = source.scopeCoverage ? await source.scopeCoverage(scope) : undefined;
   return { rows, scope: covered };
+}
+
+/**
+ * Reads a scope straight into an inventory, page by page when the source can stream (a snapshot file is
+ * then never held whole), then asks the source what it covered.
+ */
+export async function readInventoryIndexed(
+  source: InventorySource,
+  scope: Scope,
+): Promise<{ inventory: Inventory; scope: ScopeCoverage | undefined }> {
+  let inventory: Inventory;
+  if (source.eachPage) {
+    const built = new Inventory();
+    await source.eachPage(scope, (rows) => built.addAll(rows));
+    inventory = built;
+  } else inventory = Inventory.fromRows(await source.fetchRows(scope));
+  const covered = source.scopeCoverage ? await source.scopeCoverage(scope) : undefined;
+  return { inventory, scope: covered };
 }
 
 /**

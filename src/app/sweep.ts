@@ -3,10 +3,10 @@
  * sweep over a snapshot without execution; `--apply` is the same plan, executed.
  */
 import type { EngineConfig } from '../core/engine-config';
-import { assess } from '../core/engine';
+import { assessInventory } from '../core/engine';
 import { withResults, type Report } from '../core/report';
 import type { Clock, InventorySource, ProgressListener, Remediator, Scope } from '../ports';
-import { readInventory } from './read';
+import { readInventoryIndexed } from './read';
 
 /** What a sweep needs. */
 export interface SweepDeps {
@@ -27,8 +27,8 @@ export interface SweepOptions {
 /** Runs one sweep and returns its report (with action results when applied). */
 export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promise<Report> {
   const scope = options.scope ?? { subscriptions: [], managementGroups: [] };
-  const read = await readInventory(deps.inventory, scope);
-  const { report } = assess(read.rows, deps.config, deps.clock.now(), read.scope);
+  const read = await readInventoryIndexed(deps.inventory, scope);
+  const { report } = assessInventory(read.inventory, deps.config, deps.clock.now(), read.scope);
   if (!options.apply || report.actions.length === 0) return report;
   if (!deps.remediator) throw new Error('sweep --apply needs a remediator');
   const results = await deps.remediator.execute(report.actions, options.onProgress);

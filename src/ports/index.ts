@@ -20,6 +20,11 @@ export interface InventorySource {
    */
   fetchRows(scope: Scope): Promise<unknown[]>;
   /**
+   * The same rows, handed over a page (or file part) at a time, so the caller can index them as they come
+   * and never hold them all; sources that can stream implement it, and callers fall back to `fetchRows`.
+   */
+  eachPage?(scope: Scope, onPage: (rows: readonly unknown[]) => void): Promise<void>;
+  /**
    * What the last `fetchRows` over this scope covered: the scopes requested and seen, and each uncovered
    * scope with its reason. A source without it (a snapshot) covers exactly what it holds.
    */

@@ -2,8 +2,8 @@
  * Exported Resource Graph snapshots: what `az graph query -q "<kql>" --first 1000 -o json` or the REST
  * API returns (an object with `data` rows), or a bare array of rows, possibly split over several files.
  */
-import { readFile } from 'node:fs/promises';
-import type { InventorySource } from '../../ports';
+import type { InventorySource, Scope } from '../../ports';
+import { SnapshotShapeError, SnapshotSyntaxError, streamSnapshotRows } from './stream';
 
 /** A snapshot file that can't be used at all: not readable, not JSON, or no rows. Exit code 2 in the CLI. */
 export class SnapshotError extends Error {
@@ -32,24 +32,37 @@ export function rowsOfSnapshot(doc: unknown, file: string): unknown[] {
   return rows;
 }
 
+/**
+ * Streams the rows of snapshot files, in the order given, to `onPage` a batch at a time (each file is read
+ * row by row, never held whole). A file that can't be read, is not JSON, or holds no rows is a SnapshotError.
+ */
+export async function eachSnapshotPage(
+  files: readonly string[],
+  onPage: (rows: readonly unknown[]) => void,
+  pageSize = 2000,
+): Promise<void> {
+  for (const file of files) {
+    let count: number;
+    try {
+      count = await streamSnapshotRows(file, onPage, pageSize);
+    } catch (e) {
+      if (e instanceof SnapshotShapeError) throw new SnapshotError(file, e.message);
+      if (e instanceof SnapshotSyntaxError) throw new SnapshotError(file, `not JSON: ${e.message}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== undefined) throw new SnapshotError(file, `cannot read: ${code}`);
+      throw e;
+    }
+    if (count === 0) throw new SnapshotError(file, 'holds no rows');
+  }
+}
+
 /** Reads and concatenates the rows of snapshot files, in the order given. */
 export async function readSnapshotFiles(files: readonly string[]): Promise<unknown[]> {
   const all: unknown[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      throw new SnapshotError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch (e) {
-      throw new SnapshotError(file, `not JSON: ${(e as Error).message}`);
-    }
-    all.push(...rowsOfSnapshot(doc, file));
-  }
+  // One push per row: spreading a file of 50k+ rows into push() overflows the call stack.
+  await eachSnapshotPage(files, (rows) => {
+    for (const row of rows) all.push(row);
+  });
   return all;
 }
 
@@ -60,5 +73,10 @@ export class SnapshotInventory implements InventorySource {
   /** Reads the files on every call, so a changed export is picked up. */
   fetchRows(): Promise<unknown[]> {
     return readSnapshotFiles(this.files);
+  }
+
+  /** Streams the files' rows page by page, so the caller can build its inventory without holding them all. */
+  eachPage(_scope: Scope, onPage: (rows: readonly unknown[]) => void): Promise<void> {
+    return eachSnapshotPage(this.files, onPage);
   }
 }
