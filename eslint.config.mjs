@@ -96,7 +96,14 @@ export default tseslint.config(
   {
     // Rows arrive as unknown and are validated with zod here, once. Action kinds declare the schema of their
     // queued form beside their definition; app/messages.ts parses queue messages with it at the boundary.
-    files: ['src/core/rows.ts', 'src/core/events.ts', 'src/core/actions/*.ts'],
+    // core/network/inventory.ts and serviceTags.ts convert the network path's rows and the Service Tag Discovery body.
+    files: [
+      'src/core/rows.ts',
+      'src/core/events.ts',
+      'src/core/actions/*.ts',
+      'src/core/network/inventory.ts',
+      'src/core/network/serviceTags.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -16,6 +16,7 @@ import type {
   VirtualMachine,
   VirtualNetwork,
 } from './model';
+import { NetworkInventory } from './network/inventory';
 import { fromResourceGraphRow, type RowProblem } from './rows';
 import { normaliseLocation } from './regions';
 
@@ -40,6 +41,8 @@ export class Inventory {
   readonly backupPolicies = new Map<string, BackupPolicy>();
   /** Resource groups (ResourceContainers), by lower-case `{subscription}/{name}`. */
   readonly resourceGroups = new Map<string, ResourceGroup>();
+  /** Route tables, firewalls and their policies, security admin rules and the service tag catalogue. */
+  readonly network = new NetworkInventory();
   readonly problems: RowProblem[] = [];
   /** Number of rows read, valid or not. */
   rowCount = 0;
@@ -84,6 +87,7 @@ export class Inventory {
     this.rowCount++;
     let parsed;
     try {
+      if (this.network.add(row)) return;
       parsed = fromResourceGraphRow(row);
     } catch (e) {
       const problem: RowProblem = { index, message: (e as Error).message };

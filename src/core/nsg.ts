@@ -5,9 +5,13 @@
  * Malformed values never throw. A port range like `abc`, a bad CIDR or a rule without a usable priority
  * simply does not match, so evaluation falls through to the next rule.
  */
+import { assertNever } from './assert';
 import { sameId } from './ids';
 import type { NetworkSecurityGroup, SecurityRule } from './model';
-import { sameLocation } from './regions';
+import { IntervalSet, parsePrefix } from './network/addresses';
+import { AZURECLOUD_REGIONAL_EXCEPTIONS, type ServiceTagCatalogue } from './network/serviceTags';
+import { EPHEMERAL_SOURCE_PORTS, fullSpace, measure, split, type Cell, type Space } from './network/space';
+import { normaliseLocation, sameLocation } from './regions';
 
 /** Where backup traffic leaves from: one IP configuration of the VM's NIC. */
 export interface EgressSource {
@@ -303,4 +307,184 @@ export function highestFreeOutboundPriority(nsg: NetworkSecurityGroup, belowPrio
     if (!used.has(p)) return p;
   }
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Exact evaluation (docs/azure-facts.md §10): every prefix against Storage.<region>'s published IPv4 ranges,
+// every source-port range against the ephemeral ports, first match by priority over the whole flow space.
+
+/** How destinations are resolved: exactly from the Service Tag Discovery API, or by tag names when it is unread. */
+export type AddressEvaluation = 'exact' | 'tag-names';
+
+/** Where backup traffic goes in one region, and how its prefixes are read. */
+export interface StorageTarget {
+  location: string;
+  mode: AddressEvaluation;
+  /** Storage.<region>'s IPv4 ranges (exact), or every IPv4 address standing for "Storage" (tag-names). */
+  addresses: IntervalSet;
+  catalogue?: ServiceTagCatalogue;
+}
+
+/** The target of backup egress for a location: exact when the catalogue has `Storage.<region>`. */
+export function storageTarget(location: string, catalogue: ServiceTagCatalogue | undefined): StorageTarget {
+  const tag = catalogue?.regional('Storage', location);
+  if (catalogue && tag && !tag.ipv4.isEmpty) return { location, mode: 'exact', addresses: tag.ipv4, catalogue };
+  return { location, mode: 'tag-names', addresses: IntervalSet.ALL_IPV4 };
+}
+
+/** True when a tag name (fallback reading) covers Storage in `location`, including Microsoft's AzureCloud exceptions. */
+function nameCoversStorage(name: string, location: string): boolean {
+  if (destinationCoversStorage(name, location)) return true;
+  const region = AZURECLOUD_REGIONAL_EXCEPTIONS[lower(name)];
+  return region !== undefined && sameLocation(region, location);
+}
+
+/**
+ * The part of the target that a list of destination prefixes names. Exact: CIDRs by arithmetic, tags by the
+ * catalogue's prefixes, `Internet` as everything public, IPv6 as nothing. Tag names: all or nothing, by name,
+ * or by CIDRs whose union is all of IPv4 (`0.0.0.0/1` + `128.0.0.0/1`).
+ */
+export function destinationAddresses(prefixes: readonly string[], target: StorageTarget): IntervalSet {
+  const ranges: IntervalSet[] = [];
+  let cidrs = IntervalSet.EMPTY;
+  for (const prefix of prefixes) {
+    const p = parsePrefix(prefix);
+    switch (p.kind) {
+      case 'any':
+        return target.addresses;
+      case 'ipv4':
+        cidrs = cidrs.union(IntervalSet.of([p.range]));
+        break;
+      case 'name': {
+        const name = lower(p.name);
+        if (name === 'internet') return target.addresses;
+        const tag = target.mode === 'exact' ? target.catalogue?.tag(name) : undefined;
+        if (tag) ranges.push(tag.ipv4);
+        else if (nameCoversStorage(name, target.location)) return target.addresses;
+        break;
+      }
+      case 'ipv6':
+      case 'invalid':
+        break;
+      default:
+        assertNever(p, 'prefix kind');
+    }
+  }
+  if (target.mode === 'tag-names') return cidrs.covers(IntervalSet.ALL_IPV4) ? target.addresses : IntervalSet.EMPTY;
+  return ranges.reduce((acc, r) => acc.union(r), cidrs).intersect(target.addresses);
+}
+
+interface CompiledRule {
+  rule: SecurityRule;
+  /** Outbound, TCP or any protocol, no destination ASG. */
+  candidate: boolean;
+  sourcePorts: IntervalSet;
+  destinationPorts: IntervalSet;
+  destinations: Map<string, IntervalSet>;
+}
+
+interface CompiledNsg {
+  rules: CompiledRule[];
+  verdicts: Map<string, NsgSpaceVerdict>;
+}
+
+/** One rule that decided part of the flows, with the share of the target it decided. */
+export interface DecidingRule {
+  rule: SecurityRule;
+  share: number;
+}
+
+/** The first-match result of one NSG over the whole flow space of one port. */
+export interface NsgSpaceVerdict {
+  allowed: Space;
+  blocked: Space;
+  /** The Deny rules that blocked flows, with their shares, in evaluation order. */
+  denying: DecidingRule[];
+}
+
+function portSet(ranges: readonly string[]): IntervalSet {
+  return IntervalSet.of(portIntervals(ranges).map((i) => [i.from, i.to] as const));
+}
+
+const compiledNsgs = new WeakMap<NetworkSecurityGroup, CompiledNsg>();
+
+function compile(rule: SecurityRule): CompiledRule {
+  return {
+    rule,
+    candidate: isOutbound(rule) && isTcp(rule.protocol) && rule.destinationApplicationSecurityGroupIds.length === 0,
+    sourcePorts: portSet(rule.sourcePortRanges),
+    destinationPorts: portSet(rule.destinationPortRanges),
+    destinations: new Map(),
+  };
+}
+
+const PLATFORM_DEFAULTS = DEFAULT_OUTBOUND_RULES.map(compile);
+
+function compiledNsg(nsg: NetworkSecurityGroup): CompiledNsg {
+  let c = compiledNsgs.get(nsg);
+  if (!c) {
+    c = { rules: [...outboundRulesInOrder(nsg).map(compile), ...PLATFORM_DEFAULTS], verdicts: new Map() };
+    compiledNsgs.set(nsg, c);
+  }
+  return c;
+}
+
+function destinationsOf(c: CompiledRule, target: StorageTarget): IntervalSet {
+  const key = `${target.mode}|${normaliseLocation(target.location)}`;
+  let set = c.destinations.get(key);
+  if (!set) {
+    set = destinationAddresses(c.rule.destinationAddressPrefixes, target);
+    c.destinations.set(key, set);
+  }
+  return set;
+}
+
+/**
+ * Evaluates one NSG over every flow of `port` from `source` to the target, first match by priority; what no
+ * rule catches meets the platform's DenyAllOutBound. Rules are compiled once per NSG and verdicts memoised
+ * per (region, mode, port, the rules whose source covers this source).
+ */
+export function evaluateNsgSpace(
+  nsg: NetworkSecurityGroup,
+  source: EgressSource,
+  target: StorageTarget,
+  port: number,
+): NsgSpaceVerdict {
+  const c = compiledNsg(nsg);
+  const applicable: number[] = [];
+  c.rules.forEach((r, i) => {
+    if (
+      r.candidate &&
+      r.destinationPorts.intervals.some(([a, b]) => a <= port && port <= b) &&
+      sourceCovers(r.rule, source)
+    )
+      applicable.push(i);
+  });
+  const key = `${target.mode}|${normaliseLocation(target.location)}|${port}|${applicable.join(',')}`;
+  const memo = c.verdicts.get(key);
+  if (memo) return memo;
+  const total = target.addresses.size * EPHEMERAL_SOURCE_PORTS.size;
+  let remaining: Space = fullSpace(target.addresses);
+  const allowed: Cell[] = [];
+  const blocked: Cell[] = [];
+  const denying: DecidingRule[] = [];
+  for (const i of applicable) {
+    if (remaining.length === 0) break;
+    const r = c.rules[i] as CompiledRule;
+    const { inside, outside } = split(remaining, destinationsOf(r, target), r.sourcePorts);
+    remaining = outside;
+    if (inside.length === 0) continue;
+    if (r.rule.access === 'Allow') allowed.push(...inside);
+    else {
+      blocked.push(...inside);
+      denying.push({ rule: r.rule, share: measure(inside) / total });
+    }
+  }
+  if (remaining.length > 0) {
+    blocked.push(...remaining);
+    denying.push({ rule: DENY_ALL_OUTBOUND, share: measure(remaining) / total });
+  }
+  const verdict: NsgSpaceVerdict = { allowed, blocked, denying };
+  c.verdicts.set(key, verdict);
+  return verdict;
 }

@@ -225,6 +225,16 @@ describe('nsg-blocks-backup-egress', () => {
     expect(f[0]?.details).toEqual({
       serviceTag: 'Storage.EastUS',
       requiredPorts: [443, 8443],
+      verdict: 'blocked',
+      blockedShare: 1,
+      decidedBy: 'nsg',
+      addressEvaluation: 'tag-names',
+      ports: [
+        { port: 443, blockedShare: 1 },
+        { port: 8443, blockedShare: 1 },
+      ],
+      adminRules: [],
+      routes: [],
       blocking: [
         {
           nsgId: nsgId('nsg-net1'),
@@ -233,6 +243,7 @@ describe('nsg-blocks-backup-egress', () => {
           priority: 4000,
           port: 443,
           explicitStorageDeny: false,
+          share: 1,
         },
         {
           nsgId: nsgId('nsg-net1'),
@@ -241,6 +252,7 @@ describe('nsg-blocks-backup-egress', () => {
           priority: 4000,
           port: 8443,
           explicitStorageDeny: false,
+          share: 1,
         },
       ],
     });
@@ -272,6 +284,7 @@ describe('nsg-blocks-backup-egress', () => {
         priority: 500,
         port: 8443,
         explicitStorageDeny: false,
+        share: 1,
       },
     ]);
   });

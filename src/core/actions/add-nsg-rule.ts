@@ -52,6 +52,11 @@ export const addNsgRule: ActionDefinition<AddNsgRuleAction> = {
     for (const f of ctx.findings('nsg-blocks-backup-egress')) {
       const vm = inventory.vm(f.resourceId);
       if (!vm) continue;
+      // Only a block the NSGs alone decide is one the narrow allow rule fixes (admin Deny runs first, routes after).
+      if (f.details.notFixableByNsgRule !== undefined) {
+        ctx.unplanned.set(findingKey(f.ruleId, f.resourceId), 'not-fixable-by-nsg-rule');
+        continue;
+      }
       for (const b of f.details.blocking) {
         const k = `${idKey(b.nsgId)}|${vm.location}`;
         let need = needs.get(k);

@@ -11,7 +11,13 @@ import type { Action } from './index';
 
 /** Why an open finding got no action. */
 export type UnplannedReason =
-  'explicit-storage-deny' | 'no-free-priority' | 'invalid-vault-name' | 'vault-name-taken' | 'report-only';
+  | 'explicit-storage-deny'
+  | 'no-free-priority'
+  | 'invalid-vault-name'
+  | 'vault-name-taken'
+  | 'report-only'
+  /** A security admin rule or a `None` route decides part of the block: an NSG allow rule can't fix it. */
+  | 'not-fixable-by-nsg-rule';
 
 /** One ARM authorization action an action kind (or the inventory) performs, and the SDK call that needs it. */
 export interface RequiredOperation {
