@@ -4,8 +4,13 @@ import { orphanedProtectedItem } from './orphaned-protected-item';
 import type { Violation } from './types';
 import { vaultRedundancyMismatch } from './vault-redundancy-mismatch';
 import { vaultRegionMismatch } from './vault-region-mismatch';
+import { vaultClassicAlerts } from './vault-classic-alerts';
+import { vaultCrrDisabled } from './vault-crr-disabled';
 import { vaultSoftDeleteDisabled } from './vault-soft-delete-disabled';
 import { vmAgentUnhealthy } from './vm-agent-unhealthy';
+import { vmBackupFailing } from './vm-backup-failing';
+import { vmBackupUnsupported } from './vm-backup-unsupported';
+import { vmPolicyIncompatible } from './vm-policy-incompatible';
 import { vmProtectionUnhealthy } from './vm-protection-unhealthy';
 import { vmUnprotected } from './vm-unprotected';
 
@@ -19,6 +24,11 @@ export const RULES = [
   vaultRedundancyMismatch,
   orphanedProtectedItem,
   vaultSoftDeleteDisabled,
+  vmBackupFailing,
+  vmBackupUnsupported,
+  vmPolicyIncompatible,
+  vaultCrrDisabled,
+  vaultClassicAlerts,
 ] as const;
 
 /** A rule of the registry. */

@@ -27,7 +27,7 @@ describe('vault-soft-delete-disabled', () => {
       DEFAULT_ENGINE_CONFIG,
       NOW,
     );
-    expect(report.findings).toEqual([
+    expect(report.findings.filter((f) => f.ruleId === 'vault-soft-delete-disabled')).toEqual([
       {
         ruleId: 'vault-soft-delete-disabled',
         resourceId: vaultId('rsv-nosd'),
