@@ -20,7 +20,9 @@ export const EXIT_CODES_HELP = `exit codes:
   0  compliant: no open finding, no failed action (after --apply: in the verifying sweep)
   1  findings are open, an action failed, or an event failed
   2  bad usage or bad input (unknown option, unreadable file, invalid config, bad KQL)
-  3  the run itself failed (Azure unreachable, not signed in, permission denied)`;
+  3  the run itself failed (Azure unreachable, not signed in, permission denied)
+  4  the coverage is incomplete: a requested scope could not be read, a row was rejected or a kind of data is
+     missing, so the report cannot say the estate is compliant`;
 
 const FORMAT = {
   flag: '--format FORMAT',

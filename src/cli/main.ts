@@ -1,7 +1,7 @@
 /**
  * The `warden` command. Each verb parses its arguments, calls one use case through composition.ts, renders
  * the result and maps it to an exit code: 0 compliant, 1 findings open or an action/event failed, 2 bad usage
- * or input, 3 the run itself failed. Reports go to stdout (or --out); progress and errors go to stderr.
+ * or input, 3 the run itself failed, 4 the coverage is incomplete. Reports go to stdout (or --out); progress and errors go to stderr.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -36,7 +36,7 @@ import { renderHtml } from './render/html';
 import { explanationOf, renderExplanation } from './render/explain';
 
 /** Exit codes of every command. */
-export const EXIT = { ok: 0, findings: 1, usage: 2, failed: 3 } as const;
+export const EXIT = { ok: 0, findings: 1, usage: 2, failed: 3, incomplete: 4 } as const;
 
 /** The version `warden --version` prints. */
 export const VERSION = '0.1.0';
@@ -204,7 +204,8 @@ async function emitReview(
 /** Exit code of a review: the after-state when there is one, and any failed action. */
 function exitOf(r: Review): number {
   const failed = r.before.report.actions.some((a) => a.result?.status === 'failed');
-  return failed ? EXIT.findings : exitCodeOf(finalState(r).report);
+  const code = exitCodeOf(finalState(r).report);
+  return code === EXIT.ok && failed ? EXIT.findings : code;
 }
 
 function progress(ctx: Ctx, total: number): (action: Action, result: ActionResult, i: number) => void {

@@ -3,6 +3,7 @@ import type { Review } from '../../app/review';
 import type { EngineConfig } from '../../core/engine-config';
 import type { Finding } from '../../core/model';
 import type { ReportAction } from '../../core/report';
+import { describeAction as registryDescription } from '../../core/actions';
 
 /** One point of the score's history, from the findings ledger. */
 export interface TrendPoint {
@@ -45,18 +46,9 @@ export function subscriptionIdOf(id: string): string {
   return (/^\/subscriptions\/([^/]+)/i.exec(id)?.[1] ?? '').toLowerCase();
 }
 
-/** The plain-word change an action makes. */
+/** The change an action makes, as its kind's definition in the action registry displays it. */
 export function describeAction(a: ReportAction): string {
-  switch (a.kind) {
-    case 'create-vault':
-      return `vault ${a.params.name} in ${a.params.location}, ${a.params.storageRedundancy}`;
-    case 'enable-protection':
-      return `protect in ${a.params.vaultId.split('/').pop() ?? ''} (${a.params.policyId.split('/').pop() ?? ''})`;
-    case 'add-nsg-rule':
-      return `allow ${a.params.destinationAddressPrefix} TCP ${a.params.destinationPortRanges.join(',')} at ${a.params.priority} (${a.params.name})`;
-    case 'trigger-backup':
-      return `first backup, kept until ${a.params.recoveryPointExpiryTimeInUTC.slice(0, 10)}`;
-  }
+  return registryDescription(a);
 }
 
 /** The result of an executed action in a few words, with Azure's error code and message. */

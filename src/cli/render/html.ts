@@ -16,7 +16,7 @@ import {
   subscriptionLabel,
   type ReportView,
 } from './common';
-import { coverageWords } from './text';
+import { coverageView } from './text';
 
 /** Escapes text for HTML element content and double-quoted attributes. */
 export function esc(value: unknown): string {
@@ -398,12 +398,18 @@ ${regions
           )}</tbody></table><p class="mute">Exempt by the <span class="mono">${esc(view.config.exemptTag)}</span> tag; exempt VMs are outside the score.</p>`
       : '<p class="mute">No exemption is in force.</p>';
 
-  const coverage = coverageWords(a.report);
+  const cov = coverageView(a.report);
+  const coverage = cov?.words;
   const subsRead = [...new Set(a.standings.map((v) => v.subscriptionId))];
   const coverageBlock = `<ul>${coverage ? `<li>${esc(coverage)}</li>` : ''}<li>${a.standings.length} VMs read in ${subsRead.length} subscription(s): ${subsRead.map((x) => esc(subscriptionLabel(x, names))).join(', ')}; ${a.report.summary.resources} resources in all</li>
 ${s.warnings.length ? `<li><span class="badge b-warn">${s.warnings.length} warning(s)</span>: what could not be read or followed<ul>${s.warnings.map((w) => `<li class="mono">${esc(w)}</li>`).join('')}</ul></li>` : '<li>Every reference was followed; no warnings.</li>'}</ul>`;
 
   return `<section><h2>${esc(heading)}</h2>
+${
+  coverageView(a.report)?.complete === false
+    ? `<div class="headline" style="border-color:#cf222e"><b>Coverage incomplete.</b> This report covers only what could be read, so it cannot say the estate is compliant. Not covered: ${esc((coverageView(a.report)?.gaps ?? []).join('; '))}.</div>`
+    : ''
+}
 ${headline(a)}
 <div class="cards">
 <div class="card">${donut(sc.overall)}</div>

@@ -22,17 +22,51 @@ import {
 /** Below this width the VM table stacks: each VM on a line, its findings below it. */
 const STACK_BELOW = 110;
 
-/** The coverage the report states (`summary.coverage`, when the sweep reports one), flattened to words. */
-export function coverageWords(report: Report): string | undefined {
+/** The coverage a report states (`summary.coverage`), read defensively: whether it is complete, and in words. */
+export interface CoverageView {
+  /** False when the sweep could not read everything it was asked to; undefined when the report does not say. */
+  complete?: boolean;
+  words: string;
+  /** What was not covered, one entry each (scopes with their reason, missing kinds, rejected rows). */
+  gaps: string[];
+}
+
+/** Reads `summary.coverage`, whatever its exact shape; undefined when the report has none. */
+export function coverageView(report: Report): CoverageView | undefined {
   const coverage = (report.summary as { coverage?: unknown }).coverage;
   if (coverage === undefined || coverage === null) return undefined;
-  if (typeof coverage !== 'object') return String(coverage);
-  return Object.entries(coverage as Record<string, unknown>)
-    .map(
-      ([k, v]) =>
-        `${k} ${Array.isArray(v) ? (v.length ? v.join(', ') : 'none') : typeof v === 'object' ? JSON.stringify(v) : String(v)}`,
-    )
-    .join('; ');
+  if (typeof coverage !== 'object') return { words: String(coverage), gaps: [] };
+  const c = coverage as Record<string, unknown>;
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+  if (typeof c.complete === 'boolean') {
+    const gaps = [
+      ...list(c.uncovered),
+      ...list(c.missing).map((m) => `missing: ${m}`),
+      ...(typeof c.rejectedRows === 'number' && c.rejectedRows > 0 ? [`${c.rejectedRows} row(s) rejected`] : []),
+    ];
+    const seen = list(c.seen).length;
+    return {
+      complete: c.complete,
+      words: c.complete
+        ? `complete (${seen} subscription${seen === 1 ? '' : 's'} read)`
+        : `INCOMPLETE: ${gaps.join('; ') || 'not everything asked for was read'}`,
+      gaps,
+    };
+  }
+  return {
+    words: Object.entries(c)
+      .map(
+        ([k, v]) =>
+          `${k} ${Array.isArray(v) ? (v.length ? v.join(', ') : 'none') : typeof v === 'object' ? JSON.stringify(v) : String(v)}`,
+      )
+      .join('; '),
+    gaps: [],
+  };
+}
+
+/** The coverage the report states, in words. */
+export function coverageWords(report: Report): string | undefined {
+  return coverageView(report)?.words;
 }
 
 /** The one-line summary: score, exemptions, findings, actions, coverage. */
@@ -45,8 +79,9 @@ export function summaryLine(a: Assessment, names: Record<string, string>): strin
   const results = s.results
     ? `; applied ${s.results.succeeded} ok, ${s.results.failed} failed, ${s.results.skipped} skipped`
     : '';
+  const partial = coverageView(a.report)?.complete === false ? ' of what could be read (coverage INCOMPLETE)' : '';
   return (
-    `Compliance ${formatScore(a.scorecard.overall)}, ${a.scorecard.overall.exempt} exempt · ` +
+    `Compliance ${formatScore(a.scorecard.overall)}${partial}, ${a.scorecard.overall.exempt} exempt · ` +
     `${s.open} open findings, ${s.exempt} exempt · ${s.actions} actions${s.truncated ? ` (+${s.truncatedActions} beyond maxActions)` : ''}${results} · coverage: ${coverage}`
   );
 }
