@@ -119,7 +119,7 @@ export function evaluate(
         findings.push({
           ruleId: rule.id,
           resourceId: v.resourceId ?? subject.id,
-          severity: rule.severity,
+          severity: v.severity ?? rule.severity,
           status: exemption.exempt ? 'exempt' : 'open',
           message: v.message,
           details,

@@ -1,4 +1,5 @@
 import type { Finding } from '../model';
+import { backupEgressViaAppliance } from './backup-egress-via-appliance';
 import { nsgBlocksBackupEgress } from './nsg-blocks-backup-egress';
 import { orphanedProtectedItem } from './orphaned-protected-item';
 import type { Violation } from './types';
@@ -20,6 +21,7 @@ export const RULES = [
   vmProtectionUnhealthy,
   vaultRegionMismatch,
   nsgBlocksBackupEgress,
+  backupEgressViaAppliance,
   vmAgentUnhealthy,
   vaultRedundancyMismatch,
   orphanedProtectedItem,

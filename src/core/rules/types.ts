@@ -15,6 +15,8 @@ export interface RuleContext {
 export interface Violation<Details extends object = object> {
   /** Defaults to the subject's id. */
   resourceId?: string;
+  /** Defaults to the rule's severity; a rule raises it when the evidence is stronger (a firewall seen blocking). */
+  severity?: Severity;
   message: string;
   details: Details;
 }
