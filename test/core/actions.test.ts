@@ -54,7 +54,13 @@ const nsgRule: Action = {
 
 describe('action registry', () => {
   it('lists each kind once, in plan order, keyed by its own kind', () => {
-    expect(ACTION_KINDS).toEqual(['create-vault', 'add-nsg-rule', 'enable-protection', 'trigger-backup']);
+    expect(ACTION_KINDS).toEqual([
+      'create-vault',
+      'create-backup-policy',
+      'add-nsg-rule',
+      'enable-protection',
+      'trigger-backup',
+    ]);
     for (const kind of ACTION_KINDS) expect(ACTIONS[kind].kind).toBe(kind);
   });
 

@@ -5,7 +5,15 @@
 import { z } from 'zod';
 import { idKey } from '../ids';
 import { actionFields, type ActionDefinition } from './types';
-import { designationsOf, existingVaultFor, newVaultFor, protectionKeys, VAULT_NAME_PATTERN } from './vault-choice';
+import {
+  designationsOf,
+  existingVaultFor,
+  newVaultFor,
+  protectionKeys,
+  skipUnsupported,
+  VAULT_NAME_PATTERN,
+  vaultSubscriptionFor,
+} from './vault-choice';
 
 /** A queued create-vault action. */
 export const createVaultSchema = z.object({
@@ -16,6 +24,8 @@ export const createVaultSchema = z.object({
     storageRedundancy: z.string(),
     resourceGroup: z.string(),
     name: z.string(),
+    /** `publicNetworkAccess` of the new vault (`vaultPublicNetworkAccess`); absent in messages queued before it existed. */
+    publicNetworkAccess: z.enum(['Enabled', 'Disabled']).optional(),
   }),
 });
 
@@ -33,7 +43,7 @@ export const createVault: ActionDefinition<CreateVaultAction> = {
     const creates = new Map<string, CreateVaultAction>();
     for (const f of ctx.findings('vm-unprotected')) {
       const vm = inventory.vm(f.resourceId);
-      if (!vm || existingVaultFor(vm, inventory, config)) continue;
+      if (!vm || skipUnsupported(ctx, f) || existingVaultFor(vm, inventory, config)) continue;
       const keys = protectionKeys(f, designations);
       const { name, target } = newVaultFor(vm, config);
       const planned = creates.get(idKey(target));
@@ -48,7 +58,7 @@ export const createVault: ActionDefinition<CreateVaultAction> = {
         for (const k of keys) ctx.unplanned.set(k, 'invalid-vault-name');
         continue;
       }
-      const taken = inventory.vaultsNamed(vm.subscriptionId, name);
+      const taken = inventory.vaultsNamed(vaultSubscriptionFor(vm, config), name);
       if (taken.length > 0) {
         ctx.warn(
           `vault name '${name}' is already used in subscription ${vm.subscriptionId} by ${taken.map((v) => `${v.id} (${v.location})`).join(', ')}; change vaultNameTemplate`,
@@ -64,6 +74,7 @@ export const createVault: ActionDefinition<CreateVaultAction> = {
           storageRedundancy: config.storageRedundancy,
           resourceGroup: config.vaultResourceGroup,
           name,
+          publicNetworkAccess: config.vaultPublicNetworkAccess,
         },
         resolves: [...keys],
       });

@@ -7,7 +7,15 @@ import { idKey, sameId } from '../ids';
 import { findingKey, type FindingKey } from '../model';
 import type { Action } from './index';
 import { actionFields, type ActionDefinition } from './types';
-import { designationsOf, existingVaultFor, newVaultFor, policyIdFor, protectionKeys } from './vault-choice';
+import {
+  designationsOf,
+  existingVaultFor,
+  newVaultFor,
+  policyIdFor,
+  policyNameFor,
+  protectionKeys,
+  skipUnsupported,
+} from './vault-choice';
 
 /** A queued enable-protection action. */
 export const enableProtectionSchema = z.object({
@@ -40,7 +48,7 @@ export const enableProtection: ActionDefinition<EnableProtectionAction> = {
     const resolvedKeys = new Set<FindingKey>();
     for (const f of ctx.findings('vm-unprotected')) {
       const vm = inventory.vm(f.resourceId);
-      if (!vm || ctx.unplanned.has(findingKey(f.ruleId, f.resourceId))) continue;
+      if (!vm || ctx.unplanned.has(findingKey(f.ruleId, f.resourceId)) || skipUnsupported(ctx, f)) continue;
       const target = newVaultFor(vm, config).target;
       const vaultId = existingVaultFor(vm, inventory, config)?.id ?? createdVaults.get(idKey(target));
       if (!vaultId) continue;
@@ -49,7 +57,7 @@ export const enableProtection: ActionDefinition<EnableProtectionAction> = {
       protections.push({
         kind: 'enable-protection',
         target: vm.id,
-        params: { vaultId, policyId: policyIdFor(vaultId, config.policyName) },
+        params: { vaultId, policyId: policyIdFor(vaultId, policyNameFor(vm, config)) },
         resolves,
       });
     }
@@ -61,13 +69,19 @@ export const enableProtection: ActionDefinition<EnableProtectionAction> = {
     }
     return protections;
   },
-  dependsOn: (action, earlier) => earlier.kind === 'create-vault' && sameId(earlier.target, action.params.vaultId),
+  dependsOn: (action, earlier) =>
+    (earlier.kind === 'create-vault' && sameId(earlier.target, action.params.vaultId)) ||
+    (earlier.kind === 'create-backup-policy' && sameId(earlier.target, action.params.policyId)),
   waitsFor: (action) => ({ kind: 'create-vault', target: action.params.vaultId }),
   placement: 'with-its-kind',
   permissions: [
     {
       operation: 'Microsoft.RecoveryServices/locations/backupStatus/action',
       usedBy: 'backupClient.backupStatus.get (already protected, and where?)',
+    },
+    {
+      operation: 'Microsoft.RecoveryServices/Vaults/read',
+      usedBy: 'recoveryServicesClient.vaults.get (Cross Subscription Backup: the vault is in the VM region?)',
     },
     {
       operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/refreshContainers/action',

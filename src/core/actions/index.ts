@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { addNsgRule, addNsgRuleSchema } from './add-nsg-rule';
+import { createBackupPolicy, createBackupPolicySchema } from './create-backup-policy';
 import { createVault, createVaultSchema } from './create-vault';
 import { enableProtection, enableProtectionSchema } from './enable-protection';
 import { triggerBackup, triggerBackupSchema } from './trigger-backup';
@@ -14,6 +15,7 @@ import type { ActionDefinition } from './types';
 /** Any planned action, as queue messages carry it. */
 export const ACTION_SCHEMA = z.discriminatedUnion('kind', [
   createVaultSchema,
+  createBackupPolicySchema,
   addNsgRuleSchema,
   enableProtectionSchema,
   triggerBackupSchema,
@@ -31,6 +33,7 @@ export type ActionOf<K extends ActionKind> = Extract<Action, { kind: K }>;
 /** Every action kind's definition, in plan order (a kind is planned after the kinds before it). */
 export const ACTIONS: { readonly [K in ActionKind]: ActionDefinition<ActionOf<K>> } = {
   'create-vault': createVault,
+  'create-backup-policy': createBackupPolicy,
   'add-nsg-rule': addNsgRule,
   'enable-protection': enableProtection,
   'trigger-backup': triggerBackup,
@@ -85,6 +88,7 @@ export function dependencyTable(actions: readonly Action[]): number[][] {
 export const describeAction = (action: Action): string => definitionOf(action.kind).describe(action);
 
 export type { AddNsgRuleAction, SecurityRuleParams } from './add-nsg-rule';
+export type { CreateBackupPolicyAction } from './create-backup-policy';
 export type { CreateVaultAction } from './create-vault';
 export type { EnableProtectionAction } from './enable-protection';
 export type { TriggerBackupAction } from './trigger-backup';

@@ -16,6 +16,7 @@ export type UnplannedReason =
   | 'invalid-vault-name'
   | 'vault-name-taken'
   | 'report-only'
+  | 'backup-unsupported'
   /** A security admin rule or a `None` route decides part of the block: an NSG allow rule can't fix it. */
   | 'not-fixable-by-nsg-rule';
 

@@ -4,7 +4,8 @@
  * a new one named by the template.
  */
 import type { EngineConfig } from '../engine-config';
-import { idKey, resourceId } from '../ids';
+import { enhancedNeeds } from '../backup-support';
+import { idKey, resourceId, sameId } from '../ids';
 import type { Inventory } from '../inventory';
 import { findingKey, type FindingKey, type Vault, type VirtualMachine } from '../model';
 import type { FindingOf } from '../rules';
@@ -24,9 +25,14 @@ export function policyIdFor(vaultId: string, policyName: string): string {
   return `${vaultId}/backupPolicies/${policyName}`;
 }
 
-/** The existing vault of the VM's subscription and region that should protect it, if any. */
+/** The subscription whose vaults protect the VM: the central `vaultSubscription` when set, else the VM's own. */
+export function vaultSubscriptionFor(vm: VirtualMachine, config: EngineConfig): string {
+  return (config.vaultSubscription || vm.subscriptionId).toLowerCase();
+}
+
+/** The existing vault of the VM's vault subscription and region that should protect it, if any. */
 export function existingVaultFor(vm: VirtualMachine, inventory: Inventory, config: EngineConfig): Vault | undefined {
-  const inRegion = inventory.vaultsIn(vm.subscriptionId, vm.location);
+  const inRegion = inventory.vaultsIn(vaultSubscriptionFor(vm, config), vm.location);
   const designated = tagValue(vm.tags, config.vaultTag);
   const named = designated ? inRegion.find((v) => v.name.toLowerCase() === designated.toLowerCase()) : undefined;
   return (
@@ -36,13 +42,29 @@ export function existingVaultFor(vm: VirtualMachine, inventory: Inventory, confi
   );
 }
 
-/** The name and id of the vault the template gives a VM's subscription and region. */
+/** The name and id of the vault the template gives a VM's vault subscription and region. */
 export function newVaultFor(vm: VirtualMachine, config: EngineConfig): { name: string; target: string } {
-  const name = vaultNameFor(config.vaultNameTemplate, vm.location, vm.subscriptionId);
+  const subscription = vaultSubscriptionFor(vm, config);
+  const name = vaultNameFor(config.vaultNameTemplate, vm.location, subscription);
   return {
     name,
-    target: resourceId(vm.subscriptionId, config.vaultResourceGroup, 'Microsoft.RecoveryServices', 'vaults', name),
+    target: resourceId(subscription, config.vaultResourceGroup, 'Microsoft.RecoveryServices', 'vaults', name),
   };
+}
+
+/** The policy name a VM needs: `enhancedPolicyName` when only an Enhanced policy protects it, else `policyName`. */
+export function policyNameFor(vm: VirtualMachine, config: EngineConfig): string {
+  return enhancedNeeds(vm).length > 0 ? config.enhancedPolicyName : config.policyName;
+}
+
+/**
+ * True when the VM must not be planned: Azure Backup cannot protect it (its open vm-backup-unsupported
+ * finding). Records why its vm-unprotected finding got no action.
+ */
+export function skipUnsupported(ctx: PlanContext, unprotected: FindingOf<'vm-unprotected'>): boolean {
+  const unsupported = ctx.findings('vm-backup-unsupported').some((f) => sameId(f.resourceId, unprotected.resourceId));
+  if (unsupported) ctx.unplanned.set(findingKey(unprotected.ruleId, unprotected.resourceId), 'backup-unsupported');
+  return unsupported;
 }
 
 /** The open "designated vault in another region" findings, by VM: protecting the VM in its region resolves them. */

@@ -366,7 +366,11 @@ function putItem(ctx: RequestContext) {
   }
   const state = engine.store.vaultBackup(vaultId);
   const alreadyHere = existing !== undefined && isActive(existing);
-  if (!alreadyHere && !state.discovered.has(normId(sourceResourceId))) {
+  // Cross Subscription Backup: discovery runs only in the vault's subscription, so a VM of another
+  // subscription is configured without it (names from its id, region checked above).
+  const crossSubscription =
+    (vmParts.subscriptionId ?? '').toLowerCase() !== String(vault['subscriptionId'] ?? '').toLowerCase();
+  if (!alreadyHere && !crossSubscription && !state.discovered.has(normId(sourceResourceId))) {
     throw bmsError(
       400,
       'BMSUserErrorInvalidConfigureProtectionRequest',
@@ -677,6 +681,54 @@ function getPolicy(ctx: RequestContext) {
   return { status: 200, body: policyBody(ctx.engine, vaultId, policy) };
 }
 
+/**
+ * Creates or updates an Azure IaaS VM policy (ProtectionPolicies_CreateOrUpdate_Simple.json): 200 with the
+ * policy. A V2 (Enhanced) policy needs `SimpleSchedulePolicyV2`, a V1 policy `SimpleSchedulePolicy`, as the
+ * service requires; the policy type cannot change once items use the policy.
+ */
+function putPolicy(ctx: RequestContext) {
+  const { engine } = ctx;
+  const vault = findVault(ctx);
+  const vaultId = String(vault['id']);
+  const name = ctx.params['policyName'] ?? '';
+  if (!/^[A-Za-z][-A-Za-z0-9]{2,149}$/.test(name))
+    throw invalidInput(
+      `Policy name '${name}' is invalid: 3-150 characters, a letter first, then letters, digits and hyphens.`,
+    );
+  const props = asRecord(bodyObject(ctx.body)['properties']);
+  if (!props) throw invalidInput("The request body must carry 'properties'.");
+  if ((asString(props['backupManagementType']) ?? '').toLowerCase() !== 'azureiaasvm')
+    throw invalidInput("Only backupManagementType 'AzureIaasVM' policies are supported here.");
+  const policyType = (asString(props['policyType']) ?? 'V1').toUpperCase();
+  const schedule = asRecord(props['schedulePolicy']);
+  const scheduleType = asString(schedule?.['schedulePolicyType']) ?? '';
+  const expected = policyType === 'V2' ? 'SimpleSchedulePolicyV2' : 'SimpleSchedulePolicy';
+  if (scheduleType.toLowerCase() !== expected.toLowerCase())
+    throw invalidInput(`A ${policyType} policy needs schedulePolicyType '${expected}', not '${scheduleType}'.`);
+  if (!asRecord(props['retentionPolicy'])) throw invalidInput('properties.retentionPolicy is required.');
+  const state = engine.store.vaultBackup(vaultId);
+  const existing = state.policies.get(name.toLowerCase());
+  const oldType = (asString(asRecord(existing?.['properties'])?.['policyType']) ?? 'V1').toUpperCase();
+  const inUse = existing
+    ? Number(asRecord(policyBody(engine, vaultId, existing)['properties'])?.['protectedItemsCount'] ?? 0)
+    : 0;
+  if (existing && oldType !== policyType && inUse > 0) {
+    throw bmsError(
+      400,
+      'BMSUserErrorPolicyTypeChangeNotAllowed',
+      `Policy '${name}' protects items; its type cannot change from ${oldType} to ${policyType}.`,
+    );
+  }
+  const policy: Row = {
+    id: `${vaultId}/backupPolicies/${existing ? String(existing['name']) : name}`,
+    name: existing ? String(existing['name']) : name,
+    type: 'Microsoft.RecoveryServices/vaults/backupPolicies',
+    properties: { ...props, policyType, protectedItemsCount: 0 },
+  };
+  state.policies.set(name.toLowerCase(), policy);
+  return { status: 200, body: policyBody(engine, vaultId, policy) };
+}
+
 function storageConfigBody(engine: Engine, vault: Readonly<Row>): Record<string, unknown> {
   const vaultId = String(vault['id']);
   const type = redundancyOf(vault);
@@ -882,6 +934,13 @@ export const backupRoutes: Route[] = [
     apiVersions: V,
     action: `${ACT}/backupPolicies/read`,
     handler: getPolicy,
+  },
+  {
+    method: 'PUT',
+    pattern: `${VAULT}/backupPolicies/{policyName}`,
+    apiVersions: V,
+    action: `${ACT}/backupPolicies/write`,
+    handler: putPolicy,
   },
   {
     method: 'GET',
