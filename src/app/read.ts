@@ -18,18 +18,20 @@ export async function readInventory(source: InventorySource, scope: Scope): Prom
 
 /**
  * Reads a scope straight into an inventory, page by page when the source can stream (a snapshot file is
- * then never held whole), then asks the source what it covered.
+ * then never held whole), showing each page to `onPage` too, then asks the source what it covered.
  */
 export async function readInventoryIndexed(
   source: InventorySource,
   scope: Scope,
+  onPage?: (rows: readonly unknown[]) => void,
 ): Promise<{ inventory: Inventory; scope: ScopeCoverage | undefined }> {
-  let inventory: Inventory;
-  if (source.eachPage) {
-    const built = new Inventory();
-    await source.eachPage(scope, (rows) => built.addAll(rows));
-    inventory = built;
-  } else inventory = Inventory.fromRows(await source.fetchRows(scope));
+  const inventory = new Inventory();
+  const add = (rows: readonly unknown[]): void => {
+    inventory.addAll(rows);
+    onPage?.(rows);
+  };
+  if (source.eachPage) await source.eachPage(scope, add);
+  else add(await source.fetchRows(scope));
   const covered = source.scopeCoverage ? await source.scopeCoverage(scope) : undefined;
   return { inventory, scope: covered };
 }

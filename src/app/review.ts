@@ -3,7 +3,7 @@
  * coverage; with `apply`, the plan is executed and a verifying sweep reads Azure again, so the result is
  * the after-state, not the plan.
  */
-import { assess } from '../core/engine';
+import { assessInventory } from '../core/engine';
 import { withResults, type Report } from '../core/report';
 import type { Inventory } from '../core/inventory';
 import {
@@ -18,7 +18,7 @@ import {
 } from '../core/score';
 import { findingKey, type Action } from '../core/model';
 import type { Ledger, LedgerContext, ProgressListener, Scope } from '../ports';
-import { readInventory, resolvableSubscriptions } from './read';
+import { readInventoryIndexed, resolvableSubscriptions } from './read';
 import type { SweepDeps } from './sweep';
 
 /** One assessed state of the estate. */
@@ -63,11 +63,17 @@ async function record(ledger: Ledger, a: Assessment, scope: Scope, ctx: LedgerCo
 }
 
 async function assessOnce(deps: SweepDeps, scope: Scope): Promise<Assessment> {
-  const read = await readInventory(deps.inventory, scope);
-  const rows = read.rows;
+  // Page by page: the rows feed the inventory, the backup status index and the subscription names, and are let go.
+  const statuses = new Map<string, { lastBackupStatus?: string; lastBackupTime?: string }>();
+  const names: Record<string, string> = {};
+  const read = await readInventoryIndexed(deps.inventory, scope, (rows) => {
+    for (const [key, status] of backupStatusOf(rows)) statuses.set(key, status);
+    Object.assign(names, subscriptionNamesOf(rows));
+  });
+  const inventory = read.inventory;
   const at = deps.clock.now();
-  const { report, inventory } = assess(rows, deps.config, at, read.scope);
-  const standings = standingsOf(inventory, report, deps.config, at, backupStatusOf(rows));
+  const { report } = assessInventory(inventory, deps.config, at, read.scope);
+  const standings = standingsOf(inventory, report, deps.config, at, statuses);
   return {
     report,
     inventory,
@@ -75,7 +81,7 @@ async function assessOnce(deps: SweepDeps, scope: Scope): Promise<Assessment> {
     scorecard: scorecardOf(standings),
     coverage: coverageMatrixOf(inventory),
     at,
-    subscriptionNames: subscriptionNamesOf(rows),
+    subscriptionNames: names,
   };
 }
 
