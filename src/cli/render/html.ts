@@ -202,11 +202,60 @@ ${left.length ? `<li><b>${left.length}</b> findings need a person: ${[...reasons
 </ul>`;
 }
 
-const KNOWN_DETAILS = new Set(['blocking', 'requiredPorts', 'serviceTag', 'reason', 'exemptUntil', 'region']);
+const KNOWN_DETAILS = new Set([
+  'blocking',
+  'requiredPorts',
+  'serviceTag',
+  'reason',
+  'exemptUntil',
+  'region',
+  'verdict',
+  'blockedShare',
+  'decidedBy',
+  'addressEvaluation',
+  'ports',
+  'adminRules',
+  'routes',
+]);
+
+/** A finding about the network path to backup storage (any rule whose id speaks of egress). */
+function isPathFinding(f: Finding): boolean {
+  return f.ruleId.includes('egress');
+}
+
+/** A list of objects a finding carries (admin rules, routes, ...) as a table of the union of their keys. */
+function detailTable(title: string, note: string, value: unknown): string {
+  if (!Array.isArray(value) || value.length === 0) return '';
+  const rows = value.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null);
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((k) => k !== 'id');
+  return `<h3>${esc(title)} <span class="mute">${esc(note)}</span></h3><table class="decides-deny-table"><thead><tr>${keys
+    .map((k) => `<th>${esc(k)}</th>`)
+    .join('')}</tr></thead><tbody>${rows
+    .map(
+      (r) =>
+        `<tr class="decides-deny">${keys.map((k) => `<td class="mono">${esc(typeof r[k] === 'object' ? JSON.stringify(r[k]) : r[k])}</td>`).join('')}</tr>`,
+    )
+    .join('')}</tbody></table>`;
+}
+
+/** The verdict badges of an egress finding: blocked or partly, what decided it, how addresses were evaluated. */
+function verdictBadges(f: Finding): string {
+  const d = f.details as Record<string, unknown>;
+  const out: string[] = [];
+  if (d.verdict === 'partially-blocked' && typeof d.blockedShare === 'number')
+    out.push(`<span class="badge b-warn">partly blocked: ${esc((d.blockedShare * 100).toFixed(2))}% of flows</span>`);
+  else if (typeof d.verdict === 'string') out.push(`<span class="badge b-bad">${esc(d.verdict)}</span>`);
+  if (typeof d.decidedBy === 'string') out.push(`<span class="badge b-ex">decided by ${esc(d.decidedBy)}</span>`);
+  if (typeof d.addressEvaluation === 'string')
+    out.push(`<span class="badge b-ex">addresses: ${esc(d.addressEvaluation)}</span>`);
+  return out.join(' ');
+}
 
 /** Details a finding carries beyond the ones this report draws (future path kinds included), as a list. */
 function otherDetails(f: Finding): string {
-  const entries = Object.entries(f.details as Record<string, unknown>).filter(([k]) => !KNOWN_DETAILS.has(k));
+  const entries = Object.entries(f.details as Record<string, unknown>).filter(
+    ([k, v]) => !KNOWN_DETAILS.has(k) && !(Array.isArray(v) && v.length === 0),
+  );
   if (entries.length === 0) return '';
   const show = (v: unknown): string =>
     Array.isArray(v)
@@ -258,8 +307,8 @@ ${n.rules
       return `<p><span class="mono">${esc(p.networkInterface)}/${esc(p.ipConfiguration)}</span>${p.privateIPAddress ? ` (${esc(p.privateIPAddress)})` : ''}${p.subnet ? ` in subnet <span class="mono">${esc(p.subnet)}</span>` : ''}<span class="arrow">→</span><span class="mono">${esc(p.serviceTag)}</span> TCP ${esc(p.ports.join(', '))}: ${p.allowed ? '<span class="badge b-ok">allowed</span>' : '<span class="badge b-bad">blocked</span>'}</p>${nsgs}`;
     })
     .join('');
-  return `<div class="path" id="path-${esc(vm.name)}"><h3>${esc(vm.name)} <span class="mute">${esc(subscriptionLabel(vm.subscriptionId, names))} / ${esc(vm.resourceGroup)} / ${esc(vm.location)}</span> ${f.status === 'exempt' ? '<span class="badge b-ex">exempt</span>' : ''}</h3>
-<p>${esc(f.message)}</p>${reasonOf(f) ? `<p><span class="badge b-warn">not fixed automatically</span> ${esc(reasonMeaning(reasonOf(f) ?? ''))}</p>` : ''}${sections}${otherDetails(f)}</div>`;
+  return `<div class="path" id="path-${esc(f.ruleId)}-${esc(vm.name)}"><h3>${esc(vm.name)} <span class="mute">${esc(subscriptionLabel(vm.subscriptionId, names))} / ${esc(vm.resourceGroup)} / ${esc(vm.location)}</span> ${f.status === 'exempt' ? '<span class="badge b-ex">exempt</span>' : ''}</h3>
+<p>${verdictBadges(f)} ${esc(f.message)}</p>${reasonOf(f) ? `<p><span class="badge b-warn">not fixed automatically</span> ${esc(reasonMeaning(reasonOf(f) ?? ''))}</p>` : ''}${detailTable('Security admin rules', 'evaluated before the NSGs (Azure Virtual Network Manager)', (f.details as Record<string, unknown>).adminRules)}${sections}${detailTable('Routes', 'where the traffic goes after the NSGs', (f.details as Record<string, unknown>).routes)}${otherDetails(f)}</div>`;
 }
 
 function assessmentSections(view: ReportView, a: Assessment, heading: string): string {
@@ -329,7 +378,7 @@ ${regions
       const findings = v.findings
         .map((f) => {
           const chip = `<span class="chip" title="${esc(f.message)}">${esc(f.ruleId)}</span>`;
-          const link = f.ruleId === 'nsg-blocks-backup-egress' ? `<a href="#path-${esc(v.name)}">${chip}</a>` : chip;
+          const link = isPathFinding(f) ? `<a href="#path-${esc(f.ruleId)}-${esc(v.name)}">${chip}</a>` : chip;
           return `<div class="fl">${link} <span class="arrow">→</span>${fixOf(f, a)}</div>`;
         })
         .join('');
@@ -349,7 +398,7 @@ ${regions
     })
     .join('\n');
 
-  const egressFindings = a.report.findings.filter((f) => f.ruleId === 'nsg-blocks-backup-egress');
+  const egressFindings = a.report.findings.filter(isPathFinding);
   const paths = egressFindings
     .map((f) => {
       const vm = a.standings.find((v) => v.id.toLowerCase() === f.resourceId.toLowerCase());

@@ -36,26 +36,64 @@ export const createVaultExecutor: Executor<CreateVaultAction> = {
       async () => {
         const rgExists = await azure.retrying(() => resources.resourceGroups.checkExistence(resourceGroup));
         if (rgExists.body) return 'created';
-        await azure.retrying(() => resources.resourceGroups.createOrUpdate(resourceGroup, { location }));
-        return 'created-with-resource-group';
+        // Only if it does not exist: a group another run created since the check is left as it is.
+        const made = await azure
+          .retrying(() =>
+            resources.resourceGroups.createOrUpdate(
+              resourceGroup,
+              { location },
+              { requestOptions: { headers: { 'If-None-Match': '*' } } },
+            ),
+          )
+          .then(
+            () => true,
+            (e: unknown) => {
+              if (statusCodeOf(e) === 412) return false;
+              throw e;
+            },
+          );
+        return made ? 'created-with-resource-group' : 'created';
       },
     );
 
-    await azure.retrying(() =>
-      vaults.beginCreateOrUpdateAndWait(
-        resourceGroup,
-        name,
-        {
-          location,
-          sku: { name: 'RS0', tier: 'Standard' },
-          properties: {
-            publicNetworkAccess: 'Enabled',
-            redundancySettings: { standardTierStorageRedundancy: storageRedundancy, crossRegionRestore: 'Disabled' },
-          },
-        },
-        { updateIntervalInMs: azure.pollIntervalMs },
-      ),
-    );
-    return succeeded(detail);
+    // Created only if it does not exist (If-None-Match: *): a vault someone created since the GET above is
+    // left as it is (412), never overwritten. After a failed or timed-out operation the vault is read back.
+    const readBack = async (): Promise<boolean> => {
+      const v = await vaults.get(resourceGroup, name);
+      return sameLocation(v.location, location) && (v.properties?.provisioningState ?? '') === 'Succeeded';
+    };
+    try {
+      const how = await azure.retrying(() =>
+        azure.lro(
+          `creating vault ${action.target}`,
+          (abortSignal) =>
+            vaults.createOrUpdate(
+              resourceGroup,
+              name,
+              {
+                location,
+                sku: { name: 'RS0', tier: 'Standard' },
+                properties: {
+                  publicNetworkAccess: 'Enabled',
+                  redundancySettings: {
+                    standardTierStorageRedundancy: storageRedundancy,
+                    crossRegionRestore: 'Disabled',
+                  },
+                },
+              },
+              {
+                updateIntervalInMs: azure.pollIntervalMs,
+                abortSignal,
+                requestOptions: { headers: { 'If-None-Match': '*' } },
+              },
+            ),
+          readBack,
+        ),
+      );
+      return succeeded(how === 'verified' ? `${detail} (verified by reading it back)` : detail);
+    } catch (error) {
+      if (statusCodeOf(error) === 412) return skipped('already-exists');
+      throw error;
+    }
   },
 };

@@ -8,7 +8,7 @@ import type { RecoveryServicesBackupClient } from '@azure/arm-recoveryservicesba
 import { z } from 'zod';
 import type { EnableProtectionAction } from '../../../core/actions';
 import { parseResourceId, sameId } from '../../../core/ids';
-import { AzureOperationError, isInProgressError, toAzureErrorInfo } from '../errors';
+import { AzureOperationError, isInProgressError, statusCodeOf, toAzureErrorInfo } from '../errors';
 import { retryAfterFromHeaders } from '../retry';
 import { operationIdFrom } from './poller';
 import {
@@ -98,6 +98,18 @@ async function discover(
   });
 }
 
+/** True when the Backup service says the VM is protected (or being protected) in this vault. */
+async function protectedIn(azure: AzureCalls, vmId: string, vaultId: string): Promise<boolean> {
+  try {
+    const vm = parseResourceId(vmId);
+    const status = await azure.backupStatus(vm.subscriptionId, await azure.vmLocation(vmId), vmId);
+    const state = (status.protectionStatus ?? '').toLowerCase();
+    return (state === 'protected' || state === 'protecting') && sameId(status.vaultId, vaultId);
+  } catch {
+    return false;
+  }
+}
+
 /** PUTs the protected item; on 202 polls the Azure-AsyncOperation status until it ends. */
 async function configureProtection(
   { azure, run }: ExecutionContext,
@@ -105,10 +117,14 @@ async function configureProtection(
   vmId: string,
   vaultId: string,
   policyId: string,
+  createOnly: boolean,
 ): Promise<Outcome> {
   const { backup, vaultName, resourceGroup, containerName, protectedItemName } = item;
   let asyncOperation: string | undefined;
   let putStatus = 0;
+  // A new item is created only if it does not exist (If-None-Match: *): another run that protected the VM
+  // in between gets a 412, and its item is left as it is. Re-configuring a failed item rewrites our own.
+  const conditional = createOnly ? { requestOptions: { customHeaders: { 'If-None-Match': '*' } } } : {};
   try {
     await azure.retrying(() =>
       backup.protectedItems.createOrUpdate(
@@ -119,6 +135,7 @@ async function configureProtection(
         protectedItemName,
         { properties: { protectedItemType: 'Microsoft.Compute/virtualMachines', sourceResourceId: vmId, policyId } },
         {
+          ...conditional,
           onResponse: (raw) => {
             putStatus = raw.status;
             asyncOperation = raw.headers.get('azure-asyncoperation') ?? raw.headers.get('location') ?? undefined;
@@ -128,6 +145,7 @@ async function configureProtection(
     );
   } catch (error) {
     if (isInProgressError(error)) return skipped('in-progress');
+    if (createOnly && statusCodeOf(error) === 412) return skipped('already-protected');
     throw error;
   }
 
@@ -143,7 +161,7 @@ async function configureProtection(
       });
     }
     let final: { status: string; code?: string; message?: string } = { status: 'InProgress' };
-    await azure.poll('protectedItemOperationStatus', async () => {
+    const polled = azure.poll('protectedItemOperationStatus', async () => {
       let retryAfterMs: number | undefined;
       const s = await azure.retrying(() =>
         backup.protectedItemOperationStatuses.get(
@@ -167,6 +185,16 @@ async function configureProtection(
       };
       return { done: final.status.toLowerCase() !== 'inprogress', retryAfterMs };
     });
+    try {
+      await polled;
+    } catch (error) {
+      // The poll failed or ran out of time, which says nothing about the PUT: read the protection back.
+      if (await protectedIn(azure, vmId, vaultId)) {
+        run.remember(vmId, { vaultId, containerName, protectedItemName });
+        return succeeded('protected (verified by reading it back)');
+      }
+      throw error;
+    }
     const outcome = final.status.toLowerCase();
     if (outcome !== 'succeeded') {
       const error = new AzureOperationError(
@@ -215,6 +243,7 @@ export const enableProtectionExecutor: Executor<EnableProtectionAction> = {
       });
     }
     let names: { containerName: string; protectedItemName: string } | undefined;
+    let createOnly = true;
     if (state === 'protectionfailed' && status.vaultId) {
       if (!sameId(status.vaultId, vaultId)) {
         return failed({
@@ -226,6 +255,7 @@ export const enableProtectionExecutor: Executor<EnableProtectionAction> = {
       // configure the existing item again.
       if (status.containerName && status.protectedItemName) {
         names = { containerName: status.containerName, protectedItemName: status.protectedItemName };
+        createOnly = false;
       }
     }
     if (!names) {
@@ -244,6 +274,7 @@ export const enableProtectionExecutor: Executor<EnableProtectionAction> = {
       vmId,
       vaultId,
       policyId,
+      createOnly,
     );
   },
 };
