@@ -82,6 +82,21 @@ param wardenMaxActions int = 50
 @description('WARDEN_MIN_WINDOWS_AGENT_VERSION: the oldest acceptable Windows guest agent.')
 param wardenMinWindowsAgentVersion string = '2.6.1198.718'
 
+@description('WARDEN_ENHANCED_POLICY_NAME: the Enhanced (V2) policy for VMs that need one; created in the vault when missing.')
+param wardenEnhancedPolicyName string = 'EnhancedPolicy'
+
+@minValue(0)
+@maxValue(744)
+@description('WARDEN_BACKUP_GRACE_HOURS: hours a recovery point may be late beyond its policy schedule.')
+param wardenBackupGraceHours int = 12
+
+@description('WARDEN_VAULT_SUBSCRIPTION: central backup subscription (Cross Subscription Backup); empty: each VM\'s own.')
+param wardenVaultSubscription string = ''
+
+@allowed(['Enabled', 'Disabled'])
+@description('WARDEN_VAULT_PUBLIC_NETWORK_ACCESS: publicNetworkAccess of the vaults backup-warden creates.')
+param wardenVaultPublicNetworkAccess string = 'Enabled'
+
 @description('WARDEN_ARM_ENDPOINT: the ARM endpoint; empty means the one of the cloud deployed to.')
 param wardenArmEndpoint string = ''
 
@@ -165,6 +180,10 @@ var wardenSettings = [
   { name: 'WARDEN_INITIAL_BACKUP_RETENTION_DAYS', value: string(wardenInitialBackupRetentionDays) }
   { name: 'WARDEN_MAX_ACTIONS', value: string(wardenMaxActions) }
   { name: 'WARDEN_MIN_WINDOWS_AGENT_VERSION', value: wardenMinWindowsAgentVersion }
+  { name: 'WARDEN_ENHANCED_POLICY_NAME', value: wardenEnhancedPolicyName }
+  { name: 'WARDEN_BACKUP_GRACE_HOURS', value: string(wardenBackupGraceHours) }
+  { name: 'WARDEN_VAULT_SUBSCRIPTION', value: wardenVaultSubscription }
+  { name: 'WARDEN_VAULT_PUBLIC_NETWORK_ACCESS', value: wardenVaultPublicNetworkAccess }
   { name: 'WARDEN_ARM_ENDPOINT', value: armEndpoint }
   { name: 'WARDEN_CA_CERT_PATH', value: '' }
   { name: 'WARDEN_ARM_TOKEN', value: '' }

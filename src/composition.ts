@@ -104,6 +104,7 @@ function azureParts(config: AppConfig, log: (line: string) => void, tuning: Azur
     ...(caCert ? { caCert } : {}),
     ...(tuning.maxRetries !== undefined ? { maxRetries: tuning.maxRetries } : {}),
     ...(tuning.retryBounds ? { retryBounds: tuning.retryBounds } : {}),
+    requestTimeoutMs: config.requestTimeoutSeconds * 1000,
   });
   const graph = new ResourceGraphInventory({
     clients,
@@ -117,6 +118,8 @@ function azureParts(config: AppConfig, log: (line: string) => void, tuning: Azur
     remediator: new AzureRemediator({
       clients,
       writeConcurrency: config.writeConcurrency,
+      pollTimeoutMs: config.operationDeadlineSeconds * 1000,
+      runBudgetMs: config.runBudgetSeconds * 1000,
       ...(tuning.pollIntervalMs !== undefined ? { pollIntervalMs: tuning.pollIntervalMs } : {}),
       ...(tuning.remediatorRetry ? { retry: tuning.remediatorRetry } : {}),
     }),

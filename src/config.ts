@@ -112,6 +112,9 @@ export const SETTINGS = {
   armToken: { env: 'WARDEN_ARM_TOKEN', schema: z.string(), default: '' },
   managedIdentityClientId: { env: 'WARDEN_MANAGED_IDENTITY_CLIENT_ID', schema: z.string(), default: '' },
   writeConcurrency: { env: 'WARDEN_WRITE_CONCURRENCY', schema: int(1, 64), default: 4 },
+  requestTimeoutSeconds: { env: 'WARDEN_REQUEST_TIMEOUT_SECONDS', schema: int(1, 600), default: 30 },
+  operationDeadlineSeconds: { env: 'WARDEN_OPERATION_DEADLINE_SECONDS', schema: int(1, 3_600), default: 300 },
+  runBudgetSeconds: { env: 'WARDEN_RUN_BUDGET_SECONDS', schema: int(10, 86_400), default: 1_500 },
   sweepSchedule: {
     env: 'WARDEN_SWEEP_SCHEDULE',
     schema: z

@@ -37,6 +37,12 @@ export const SETTING_MEANINGS: Record<keyof typeof SETTINGS, string> = {
   armToken: 'a static bearer token (the emulator\u2019s); otherwise `DefaultAzureCredential`',
   managedIdentityClientId: 'client id of a user-assigned managed identity',
   writeConcurrency: 'concurrent ARM writes per subscription',
+  requestTimeoutSeconds:
+    'an ARM or Resource Graph request with no answer in this time is aborted and retried as a transient failure',
+  operationDeadlineSeconds:
+    'a long-running operation (vault, rule, protection) still running after this is given up and read back; the next sweep picks it up',
+  runBudgetSeconds:
+    'an apply starts no new action after this long, so a run ends inside the Functions timeout (host.json `functionTimeout`, 30 min)',
   sweepSchedule: 'NCRONTAB schedule of the `sweepTimer` function, in UTC (six fields, seconds first)',
   eventDebounceSeconds: 'the event path evaluates a VM (or NSG) at most once per this many seconds',
   eventDedupeHours: 'how long event ids are remembered (Event Grid retries for up to 24 h)',

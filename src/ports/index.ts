@@ -28,7 +28,7 @@ export interface InventorySource {
    * What the last `fetchRows` over this scope covered: the scopes requested and seen, and each uncovered
    * scope with its reason. A source without it (a snapshot) covers exactly what it holds.
    */
-  scopeCoverage?(scope: Scope): Promise<ScopeCoverage>;
+  scopeCoverage?(scope: Scope): Promise<ScopeCoverage | undefined>;
 }
 
 /** An Azure error as the remediator records it. */

@@ -174,6 +174,7 @@ describe.skipIf(!findBicep())('compiled infra/main.bicep', () => {
       expect(numeric.map(([n]) => n)).toEqual([
         'wardenInitialBackupRetentionDays',
         'wardenMaxActions',
+        'wardenBackupGraceHours',
         'wardenWriteConcurrency',
         'wardenEventDebounceSeconds',
         'wardenEventDedupeHours',

@@ -131,7 +131,17 @@ export async function stage(
   });
   const dir = mkdtempSync(path.join(tmpdir(), 'warden-reliability-'));
   const config = path.join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ armEndpoint: emu.endpoint, caCertPath: emu.caCertPath, armToken: emu.token }));
+  // Deadlines short enough that a stalled request or operation is given up well inside the idle limit.
+  writeFileSync(
+    config,
+    JSON.stringify({
+      armEndpoint: emu.endpoint,
+      caCertPath: emu.caCertPath,
+      armToken: emu.token,
+      requestTimeoutSeconds: 3,
+      operationDeadlineSeconds: 6,
+    }),
+  );
   return { emu, config, dir, before: emu.state() };
 }
 

@@ -25,7 +25,12 @@ import { ResourceManagementClient } from '@azure/arm-resources';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Pipeline, TlsSettings } from '@azure/core-rest-pipeline';
 import { retryPolicy } from '@azure/core-rest-pipeline';
-import { boundedRetryStrategy, type PipelineRetryBounds } from './retry';
+import {
+  boundedRetryStrategy,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  requestTimeoutPolicy,
+  type PipelineRetryBounds,
+} from './retry';
 
 /** The public-cloud ARM endpoint. */
 export const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
@@ -45,6 +50,8 @@ export interface AzureClientsOptions {
   maxRetries?: number;
   /** Pipeline backoff and Retry-After cap; defaults 800 ms base, 8 s max, Retry-After up to 30 s. */
   retryBounds?: Partial<PipelineRetryBounds>;
+  /** Time each request attempt may take before it is aborted and retried; default 30 s, 0 for none. */
+  requestTimeoutMs?: number;
 }
 
 /** The SDK clients the adapters use. Subscription-bound clients are created on first use and cached. */
@@ -66,12 +73,16 @@ export function tlsSettingsFor(caCert: string | undefined): TlsSettings | undefi
   return { ca: [...tls.rootCertificates, caCert] };
 }
 
-/** Replaces the pipeline's Retry phase with the bounded strategy (or with nothing when maxRetries is 0). */
-function installRetry(pipeline: Pipeline, maxRetries: number, bounds: PipelineRetryBounds): void {
+/**
+ * Replaces the pipeline's Retry phase with the bounded strategy (or with nothing when maxRetries is 0), and
+ * gives every attempt a timeout: a request that is never answered is aborted and retried, not waited on forever.
+ */
+function installRetry(pipeline: Pipeline, maxRetries: number, bounds: PipelineRetryBounds, timeoutMs: number): void {
   pipeline.removePolicy({ phase: 'Retry' });
   if (maxRetries > 0) {
     pipeline.addPolicy(retryPolicy([boundedRetryStrategy(bounds)], { maxRetries }), { phase: 'Retry' });
   }
+  if (timeoutMs > 0) pipeline.addPolicy(requestTimeoutPolicy(timeoutMs), { afterPhase: 'Retry' });
 }
 
 /** Builds the clients. Never reads the environment: everything comes from `opts`. */
@@ -81,6 +92,7 @@ export function createAzureClients(opts: AzureClientsOptions): AzureClients {
   const tlsOptions = tlsSettingsFor(opts.caCert);
   const maxRetries = opts.maxRetries ?? 3;
   const bounds: PipelineRetryBounds = { ...DEFAULT_BOUNDS, ...opts.retryBounds };
+  const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const common = {
     endpoint: armEndpoint,
     ...(tlsOptions ? { tlsOptions } : {}),
@@ -90,7 +102,7 @@ export function createAzureClients(opts: AzureClientsOptions): AzureClients {
   const modular = { ...common, credentials: { scopes: [scope] } };
 
   const resourceGraph = new ResourceGraphClient(opts.credential, modular);
-  installRetry(resourceGraph.pipeline, 0, bounds);
+  installRetry(resourceGraph.pipeline, 0, bounds, timeoutMs);
 
   const cached = <T extends { pipeline: Pipeline }>(
     create: (subscriptionId: string) => T,
@@ -101,7 +113,7 @@ export function createAzureClients(opts: AzureClientsOptions): AzureClients {
       let client = bySubscription.get(key);
       if (!client) {
         client = create(subscriptionId);
-        installRetry(client.pipeline, maxRetries, bounds);
+        installRetry(client.pipeline, maxRetries, bounds, timeoutMs);
         bySubscription.set(key, client);
       }
       return client;

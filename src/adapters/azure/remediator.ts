@@ -26,8 +26,10 @@ export interface AzureRemediatorOptions {
   pollIntervalMs?: number;
   /** Cap on a poll response's Retry-After (the examples say 60 s); default 30 s. */
   maxPollDelayMs?: number;
-  /** Give up polling an operation after this long; default 10 min. */
+  /** Give up on a long-running operation (the SDK's polls and ours) after this long; default 5 min. */
   pollTimeoutMs?: number;
+  /** An `execute` starts no action after this long; the rest are skipped (`run-budget-exhausted`). Default 25 min. */
+  runBudgetMs?: number;
   /** Operation-level retries of writes (conflicts, "another operation in progress"). */
   retry?: Partial<RetryOptions>;
   sleep?: Sleep;
@@ -48,18 +50,20 @@ export class AzureRemediator implements Remediator {
   private readonly azure: AzureCalls;
   private readonly writeConcurrency: number;
   private readonly now: () => number;
+  private readonly runBudgetMs: number;
 
   constructor(options: AzureRemediatorOptions) {
     this.writeConcurrency = Math.max(1, options.writeConcurrency ?? 4);
     const sleep = options.sleep ?? realSleep;
     this.now = options.now ?? Date.now;
+    this.runBudgetMs = options.runBudgetMs ?? 25 * 60_000;
     this.azure = new AzureCalls(
       options.clients,
       { sleep, now: this.now, ...options.retry },
       {
         intervalMs: Math.max(0, options.pollIntervalMs ?? 2_000),
         maxDelayMs: Math.max(0, options.maxPollDelayMs ?? 30_000),
-        timeoutMs: options.pollTimeoutMs ?? 600_000,
+        timeoutMs: options.pollTimeoutMs ?? 300_000,
         sleep,
         now: this.now,
       },
@@ -71,6 +75,7 @@ export class AzureRemediator implements Remediator {
   /** Executes the actions (see the module comment for the order); one result per action, in action order. */
   async execute(actions: readonly Action[], onProgress?: ProgressListener): Promise<ActionResult[]> {
     const run = new RunMemory();
+    const runStarted = this.now();
     const perSubscription = new KeyedSemaphore(this.writeConcurrency);
     const exclusive = new KeyedMutex();
     const pending: Promise<ActionResult>[] = [];
@@ -94,8 +99,14 @@ export class AzureRemediator implements Remediator {
           outcome = skipped('dependency-in-progress');
         } else {
           const subscription = subscriptionOf(action.target) ?? '';
+          // The budget is checked when the action would start: a run ends inside the host's time limit, and
+          // what it did not start is planned again by the next sweep.
           const work = (): Promise<Outcome> =>
-            perSubscription.run(subscription, () => runAction(action, this.azure, run));
+            perSubscription.run(subscription, () =>
+              this.now() - runStarted > this.runBudgetMs
+                ? Promise.resolve(skipped('run-budget-exhausted'))
+                : runAction(action, this.azure, run),
+            );
           const key = executor.exclusiveKey?.(action);
           outcome = await (key === undefined ? work() : exclusive.run(key, work));
         }

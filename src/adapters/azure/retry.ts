@@ -8,8 +8,8 @@
  *   conflicts and "another operation in progress" codes (docs/azure-facts.md §3: concurrent NSG writes).
  * Sleep, random and clock are injectable so tests run without waiting.
  */
-import type { RetryStrategy } from '@azure/core-rest-pipeline';
-import { isRestError } from '@azure/core-rest-pipeline';
+import type { PipelinePolicy, RetryStrategy } from '@azure/core-rest-pipeline';
+import { isRestError, RestError } from '@azure/core-rest-pipeline';
 import { isRetryable, statusCodeOf } from './errors';
 
 /** Waits `ms` milliseconds. */
@@ -201,6 +201,47 @@ export function boundedRetryStrategy(bounds: PipelineRetryBounds): RetryStrategy
         return { retryAfterInMs: backoffDelay(retryCount, bounds) };
       }
       return { skipStrategy: true };
+    },
+  };
+}
+
+/** The default time an ARM request may take before it is aborted and retried as a transient failure. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * A per-attempt request timeout, placed after the Retry phase so that each attempt gets its own clock. A request
+ * that gets no complete answer in time is aborted and fails with code `ETIMEDOUT` and no response, which the
+ * pipeline retry strategy and {@link isRetryable} treat as a socket error: retried like any transient failure.
+ * A caller's own abort signal still aborts the request as before.
+ */
+export function requestTimeoutPolicy(timeoutMs: number): PipelinePolicy {
+  return {
+    name: 'backupWardenRequestTimeout',
+    async sendRequest(request, next) {
+      if (!(timeoutMs > 0)) return next(request);
+      const controller = new AbortController();
+      const outer = request.abortSignal;
+      const onAbort = () => controller.abort();
+      if (outer?.aborted) controller.abort();
+      else outer?.addEventListener('abort', onAbort, { once: true });
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, timeoutMs);
+      request.abortSignal = controller.signal;
+      try {
+        return await next(request);
+      } catch (error) {
+        if (!timedOut) throw error;
+        const where = `${request.method} ${request.url.split('?')[0] ?? request.url}`;
+        throw new RestError(`no answer within ${timeoutMs} ms: ${where}`, { code: 'ETIMEDOUT', request });
+      } finally {
+        clearTimeout(timer);
+        if (outer) request.abortSignal = outer;
+        else delete request.abortSignal;
+        outer?.removeEventListener('abort', onAbort);
+      }
     },
   };
 }

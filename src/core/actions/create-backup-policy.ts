@@ -74,10 +74,6 @@ export const createBackupPolicy: ActionDefinition<CreateBackupPolicyAction> = {
   placement: 'with-its-kind',
   permissions: [
     {
-      operation: 'Microsoft.RecoveryServices/Vaults/backupPolicies/read',
-      usedBy: 'backupClient.protectionPolicies.get (the policy already there?)',
-    },
-    {
       operation: 'Microsoft.RecoveryServices/Vaults/backupPolicies/write',
       usedBy: 'backupClient.protectionPolicies.createOrUpdate (only when the policy does not exist)',
     },

@@ -87,7 +87,7 @@ export const createVault: ActionDefinition<CreateVaultAction> = {
   permissions: [
     {
       operation: 'Microsoft.Resources/subscriptions/resourceGroups/read',
-      usedBy: 'resourcesClient.resourceGroups.checkExistence',
+      usedBy: 'resourcesClient.resourceGroups.checkExistence; resource-groups.kql rows (ResourceContainers managedBy)',
     },
     {
       operation: 'Microsoft.Resources/subscriptions/resourceGroups/write',

@@ -80,10 +80,6 @@ export const enableProtection: ActionDefinition<EnableProtectionAction> = {
       usedBy: 'backupClient.backupStatus.get (already protected, and where?)',
     },
     {
-      operation: 'Microsoft.RecoveryServices/Vaults/read',
-      usedBy: 'recoveryServicesClient.vaults.get (Cross Subscription Backup: the vault is in the VM region?)',
-    },
-    {
       operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/refreshContainers/action',
       usedBy: 'backupClient.protectionContainers.refresh',
     },
@@ -106,7 +102,8 @@ export const enableProtection: ActionDefinition<EnableProtectionAction> = {
     },
     {
       operation: 'Microsoft.RecoveryServices/Vaults/backupPolicies/read',
-      usedBy: 'protectedItems.createOrUpdate: the service reads the policyId it is given',
+      usedBy:
+        'protectedItems.createOrUpdate: the service reads the policyId it is given; backup-policies.kql rows; protectionPolicies.get (create-backup-policy)',
     },
     {
       operation: 'Microsoft.Compute/virtualMachines/write',

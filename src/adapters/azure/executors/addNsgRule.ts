@@ -6,7 +6,7 @@
 import type { SecurityRule } from '@azure/arm-network';
 import type { AddNsgRuleAction, SecurityRuleParams } from '../../../core/actions';
 import { idKey, parseResourceId } from '../../../core/ids';
-import { isInProgressError, toAzureErrorInfo } from '../errors';
+import { isInProgressError, statusCodeOf, toAzureErrorInfo } from '../errors';
 import { failed, skipped, succeeded, type Executor } from './types';
 
 /** The set of the singular and plural forms of a rule field, for order- and case-insensitive comparison. */
@@ -68,30 +68,52 @@ export const addNsgRuleExecutor: Executor<AddNsgRuleAction> = {
       });
     }
 
+    // A new rule is created only if no rule has the name (If-None-Match: *); a failed one of ours is written
+    // again only if it is still the one read above (If-Match: its etag). Either way a rule someone wrote in
+    // between is never overwritten: the 412 is answered by reading the rule again.
+    const condition: Record<string, string> =
+      reapply && sameName?.etag ? { 'If-Match': sameName.etag } : reapply ? {} : { 'If-None-Match': '*' };
+    const readRule = () => network.securityRules.get(nsg.resourceGroup, nsgName, wanted.name);
+    let how: 'done' | 'verified';
     try {
-      await azure.retrying(() =>
-        network.securityRules.beginCreateOrUpdateAndWait(
-          nsg.resourceGroup,
-          nsgName,
-          wanted.name,
-          {
-            description: wanted.description,
-            protocol: wanted.protocol,
-            sourcePortRange: wanted.sourcePortRange,
-            destinationPortRanges: [...wanted.destinationPortRanges],
-            sourceAddressPrefix: wanted.sourceAddressPrefix,
-            destinationAddressPrefix: wanted.destinationAddressPrefix,
-            access: wanted.access,
-            priority: wanted.priority,
-            direction: wanted.direction,
+      how = await azure.retrying(() =>
+        azure.lro(
+          `writing rule ${wanted.name} of ${action.target}`,
+          (abortSignal) =>
+            network.securityRules.createOrUpdate(
+              nsg.resourceGroup,
+              nsgName,
+              wanted.name,
+              {
+                description: wanted.description,
+                protocol: wanted.protocol,
+                sourcePortRange: wanted.sourcePortRange,
+                destinationPortRanges: [...wanted.destinationPortRanges],
+                sourceAddressPrefix: wanted.sourceAddressPrefix,
+                destinationAddressPrefix: wanted.destinationAddressPrefix,
+                access: wanted.access,
+                priority: wanted.priority,
+                direction: wanted.direction,
+              },
+              { updateIntervalInMs: azure.pollIntervalMs, abortSignal, requestOptions: { headers: condition } },
+            ),
+          async () => {
+            const r = await readRule();
+            return sameRuleContent(r, wanted) && (r.provisioningState ?? '') === 'Succeeded';
           },
-          { updateIntervalInMs: azure.pollIntervalMs },
         ),
       );
     } catch (error) {
       if (isInProgressError(error)) return failed(toAzureErrorInfo(error), 'in-progress');
-      throw error;
+      if (statusCodeOf(error) !== 412) throw error;
+      const now = await azure.retrying(readRule);
+      if (sameRuleContent(now, wanted)) return skipped('already-exists');
+      return failed({
+        code: 'RuleNameConflict',
+        message: `NSG ${action.target} got a rule named '${wanted.name}' with different content while this run wrote it; it is left as it is`,
+      });
     }
-    return succeeded(reapply ? 'reapplied' : 'created');
+    const verb = reapply ? 'reapplied' : 'created';
+    return succeeded(how === 'verified' ? `${verb} (verified by reading it back)` : verb);
   },
 };

@@ -81,6 +81,41 @@ export class AzureCalls {
     });
   }
 
+  /** How long one long-running operation may take, polls included. */
+  get lroDeadlineMs(): number {
+    return this.pollOptions.timeoutMs;
+  }
+
+  /**
+   * Runs a long-running operation the SDK polls, with a deadline: `start` gets the abort signal to pass to
+   * the SDK (its polls follow Retry-After, however long, so the deadline is what bounds them). When the
+   * operation or one of its polls fails, or the deadline passes, the resource is read back with `verify`: a
+   * write that took effect is reported as done (`verified`), not as failed.
+   */
+  async lro(
+    what: string,
+    start: (abortSignal: AbortSignal) => { pollUntilDone(options?: { abortSignal?: AbortSignal }): Promise<unknown> },
+    verify: () => Promise<boolean>,
+  ): Promise<'done' | 'verified'> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.pollOptions.timeoutMs);
+    try {
+      await start(controller.signal).pollUntilDone({ abortSignal: controller.signal });
+      return 'done';
+    } catch (error) {
+      const took = await verify().catch(() => false);
+      if (took) return 'verified';
+      if (controller.signal.aborted)
+        throw new AzureOperationError(
+          'OperationTimedOut',
+          `${what} did not finish within ${this.pollOptions.timeoutMs} ms; the next sweep reads what it left`,
+        );
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Polls an operation with the remediator's poll settings. */
   poll(what: string, step: () => Promise<PollStep>): Promise<void> {
     return poll(what, step, this.pollOptions);
