@@ -78,7 +78,16 @@ export function findingBrief(f: Finding): string {
       byRule.set(key, [...(byRule.get(key) ?? []), Number(b.port)]);
     }
     const tag = detailText(f, 'serviceTag') ?? 'Storage';
-    return `egress to ${tag} denied by ${[...byRule].map(([k, ports]) => `${k} on ${ports.join(', ')}`).join('; ')}`;
+    const d = f.details as { verdict?: unknown; blockedShare?: unknown; adminRules?: unknown; routes?: unknown };
+    const partly =
+      d.verdict === 'partially-blocked' && typeof d.blockedShare === 'number'
+        ? ` (${(d.blockedShare * 100).toFixed(2)}% of flows)`
+        : '';
+    const more = [
+      Array.isArray(d.adminRules) && d.adminRules.length ? `${d.adminRules.length} security admin rule(s)` : '',
+      Array.isArray(d.routes) && d.routes.length ? `${d.routes.length} route(s)` : '',
+    ].filter(Boolean);
+    return `egress to ${tag}${partly} denied by ${[...byRule].map(([k, ports]) => `${k} on ${ports.join(', ')}`).join('; ')}${more.length ? `, and by ${more.join(' and ')}` : ''}`;
   }
   return f.message.replace(/^VM '[^']*' (\([^)]*\) )?/, '');
 }

@@ -7,6 +7,7 @@ import { formatScore } from '../../core/score';
 import {
   describeAction,
   describeResult,
+  findingBrief,
   reasonOf,
   shortId,
   subscriptionIdOf,
@@ -18,7 +19,7 @@ import { coverageWords } from './text';
 /** Escapes text for a Markdown table cell: pipes, backslashes, HTML-significant and inline-markup characters, newlines. */
 export function mdCell(value: unknown): string {
   return String(value ?? '')
-    .replace(/[\\`*_[\]|<>#~]/g, (c) => `\\${c}`)
+    .replace(/[\\`*_[\]|<>~]/g, (c) => `\\${c}`)
     .replace(/\r?\n/g, '<br>');
 }
 
@@ -99,7 +100,7 @@ export function renderMarkdown(view: ReportView, a: Assessment, heading = view.t
           v.resourceGroup,
           v.location,
           v.verdict,
-          v.findings.map((f) => `${f.ruleId}: ${f.message}`).join('\n'),
+          v.findings.map((f) => `${f.ruleId}: ${findingBrief(f)}`).join('\n'),
           v.findings.map((f) => what(f, a)).join('\n'),
         ]),
       ),
