@@ -5,11 +5,36 @@ import { sameLocation } from '../../../core/regions';
 import { statusCodeOf } from '../errors';
 import { failed, skipped, succeeded, type Executor } from './types';
 
+/**
+ * The properties of a new vault (docs/azure-facts.md §10): soft delete Enabled (not AlwaysON, which cannot be
+ * turned off), immutability Unlocked (enabled, not Locked, which is irreversible), cross-region restore on
+ * for GeoRedundant, Azure Monitor alerts for job failures on and classic alerts off, public network access
+ * as configured.
+ */
+export function secureVaultProperties(action: CreateVaultAction) {
+  const geo = action.params.storageRedundancy.toLowerCase() === 'georedundant';
+  return {
+    publicNetworkAccess: action.params.publicNetworkAccess ?? 'Enabled',
+    redundancySettings: {
+      standardTierStorageRedundancy: action.params.storageRedundancy,
+      crossRegionRestore: geo ? 'Enabled' : 'Disabled',
+    },
+    securitySettings: {
+      softDeleteSettings: { softDeleteState: 'Enabled', softDeleteRetentionPeriodInDays: 14 },
+      immutabilitySettings: { state: 'Unlocked' },
+    },
+    monitoringSettings: {
+      azureMonitorAlertSettings: { alertsForAllJobFailures: 'Enabled' },
+      classicAlertSettings: { alertsForCriticalOperations: 'Disabled' },
+    },
+  } as const;
+}
+
 /** The create-vault executor. */
 export const createVaultExecutor: Executor<CreateVaultAction> = {
   async execute(action, { azure }) {
     const id = parseResourceId(action.target);
-    const { location, storageRedundancy } = action.params;
+    const { location } = action.params;
     const resourceGroup = action.params.resourceGroup || id.resourceGroup;
     const name = action.params.name || id.names[0] || '';
     const vaults = azure.clients.recoveryServices(id.subscriptionId).vaults;
@@ -73,13 +98,7 @@ export const createVaultExecutor: Executor<CreateVaultAction> = {
               {
                 location,
                 sku: { name: 'RS0', tier: 'Standard' },
-                properties: {
-                  publicNetworkAccess: 'Enabled',
-                  redundancySettings: {
-                    standardTierStorageRedundancy: storageRedundancy,
-                    crossRegionRestore: 'Disabled',
-                  },
-                },
+                properties: secureVaultProperties(action),
               },
               {
                 updateIntervalInMs: azure.pollIntervalMs,

@@ -8,6 +8,7 @@ import type { RecoveryServicesBackupClient } from '@azure/arm-recoveryservicesba
 import { z } from 'zod';
 import type { EnableProtectionAction } from '../../../core/actions';
 import { parseResourceId, sameId } from '../../../core/ids';
+import { sameLocation } from '../../../core/regions';
 import { AzureOperationError, isInProgressError, statusCodeOf, toAzureErrorInfo } from '../errors';
 import { retryAfterFromHeaders } from '../retry';
 import { operationIdFrom } from './poller';
@@ -41,6 +42,14 @@ export function protectedItemNamesFor(protectableItemName: string): {
 } {
   const base = protectableItemName.replace(/^vm;/i, '');
   return { containerName: `IaasVMContainer;${base}`, protectedItemName: `VM;${base}` };
+}
+
+/** Container and item names built from a VM id (`iaasvmcontainerv2;{rg};{vm}`, lower case as Azure writes them). */
+export function crossSubscriptionNamesFor(vmId: string): { containerName: string; protectedItemName: string } {
+  const vm = parseResourceId(vmId);
+  return protectedItemNamesFor(
+    `iaasvmcontainerv2;${vm.resourceGroup.toLowerCase()};${(vm.names[0] ?? '').toLowerCase()}`,
+  );
 }
 
 /** Where a protected item is written: the vault and the item's names. */
@@ -257,6 +266,20 @@ export const enableProtectionExecutor: Executor<EnableProtectionAction> = {
         names = { containerName: status.containerName, protectedItemName: status.protectedItemName };
         createOnly = false;
       }
+    }
+    if (!names && vm.subscriptionId.toLowerCase() !== vault.subscriptionId.toLowerCase()) {
+      // Cross Subscription Backup (docs/azure-facts.md §10): discovery runs only in the vault's subscription,
+      // so the names come from the VM's id; the vault must be in the VM's region.
+      const vaultRow = await azure.retrying(() =>
+        azure.clients.recoveryServices(vault.subscriptionId).vaults.get(vault.resourceGroup, vaultName),
+      );
+      if (!sameLocation(vaultRow.location, location)) {
+        return failed({
+          code: 'BMSUserErrorVmLocationMismatch',
+          message: `virtual machine ${vmId} is in ${location} but vault ${vaultId} is in ${vaultRow.location ?? 'an unknown region'}; a vault protects only VMs of its own region`,
+        });
+      }
+      names = crossSubscriptionNamesFor(vmId);
     }
     if (!names) {
       const found = await discover(azure, backup, vaultName, vault.resourceGroup, vmId);
