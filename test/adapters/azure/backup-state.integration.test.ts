@@ -15,7 +15,7 @@ import type {
   EnableProtectionAction,
 } from '../../../src/core/actions';
 import type { ActionResult } from '../../../src/ports';
-import { networkedVms, SUB_A, SUB_B, vaultIdOf, vaultRow, type Row } from './estate';
+import { networkedVms, protectedItemRow, SUB_A, SUB_B, vaultIdOf, vaultRow, type Row } from './estate';
 
 function remediatorFor(emu: RunningEmulator): AzureRemediator {
   const clients = createAzureClients({
@@ -159,5 +159,40 @@ describe('enable-protection through Cross Subscription Backup', () => {
       'failed:BMSUserErrorVmLocationMismatch',
     ]);
     expect(emu.state().operations.filter((o) => o.method === 'PUT').length).toBe(before);
+  });
+});
+
+describe('create-vault re-checks backupStatus before creating', () => {
+  let emu: RunningEmulator;
+  const existing = vaultIdOf(SUB_A, 'rg-old', 'rsv-old-eastus');
+  const net = networkedVms({ sub: SUB_A, vmNames: ['vm-lag-01', 'vm-lag-02'] });
+  const [vm1, vm2] = net.vmIds as [string, string];
+  beforeAll(async () => {
+    emu = await startEmulator({
+      estate: [
+        ...net.rows,
+        vaultRow({ sub: SUB_A, rg: 'rg-old', name: 'rsv-old-eastus' }),
+        protectedItemRow({ vaultId: existing, vmId: vm1 }),
+      ],
+      seed: 9,
+      lroRetryAfterSeconds: 0,
+    });
+  });
+  afterAll(() => emu?.stop());
+
+  const forVms = (name: string, vms: string[]): CreateVaultAction => ({
+    ...createVault(SUB_A, name, 'GeoRedundant'),
+    resolves: vms.map((v) => `vm-unprotected|${v.toLowerCase()}`),
+  });
+
+  it('skips the vault, with the reason, when every VM it is for is protected by now', async () => {
+    const results = await remediatorFor(emu).execute([forVms('rsv-lagging', [vm1])]);
+    expect(summary(results)).toEqual(['skipped:no-unprotected-vm: vm-lag-01 is Protected']);
+    expect(emu.state().operations.filter((o) => o.method === 'PUT')).toEqual([]);
+  });
+
+  it('creates it when one of them is still unprotected', async () => {
+    const results = await remediatorFor(emu).execute([forVms('rsv-needed', [vm1, vm2])]);
+    expect(summary(results)).toEqual(['succeeded:created-with-resource-group']);
   });
 });

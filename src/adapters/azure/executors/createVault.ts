@@ -3,7 +3,7 @@ import type { CreateVaultAction } from '../../../core/actions';
 import { parseResourceId } from '../../../core/ids';
 import { sameLocation } from '../../../core/regions';
 import { statusCodeOf } from '../errors';
-import { failed, skipped, succeeded, type Executor } from './types';
+import { type AzureCalls, failed, skipped, succeeded, type Executor } from './types';
 
 /**
  * The properties of a new vault (docs/azure-facts.md §10): soft delete Enabled (not AlwaysON, which cannot be
@@ -30,6 +30,36 @@ export function secureVaultProperties(action: CreateVaultAction) {
   } as const;
 }
 
+/** The VMs a create-vault is for: the resources of its vm-unprotected keys (`vm-unprotected|{vm id}`). */
+export function vmsOf(action: CreateVaultAction): string[] {
+  const prefix = 'vm-unprotected|';
+  return [...new Set(action.resolves.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)))];
+}
+
+/**
+ * The Backup service's view of each VM the vault is for (backupStatus in the VM's subscription, in the vault's
+ * region, which is the VM's): `unprotected` when it says NotProtected. A VM it cannot answer for is not
+ * counted as unprotected, so nothing is created on an unconfirmed need.
+ */
+async function stillUnprotected(
+  azure: AzureCalls,
+  action: CreateVaultAction,
+): Promise<{ vmId: string; unprotected: boolean; status: string }[]> {
+  const out: { vmId: string; unprotected: boolean; status: string }[] = [];
+  for (const vmId of vmsOf(action)) {
+    const sub = parseResourceId(vmId).subscriptionId;
+    try {
+      const status = await azure.backupStatus(sub, action.params.location, vmId);
+      const state = status.protectionStatus ?? 'unknown';
+      out.push({ vmId, unprotected: state.toLowerCase() === 'notprotected', status: state });
+      if (state.toLowerCase() === 'notprotected') break;
+    } catch (e) {
+      out.push({ vmId, unprotected: false, status: `unconfirmed (${statusCodeOf(e) ?? (e as Error).message})` });
+    }
+  }
+  return out;
+}
+
 /** The create-vault executor. */
 export const createVaultExecutor: Executor<CreateVaultAction> = {
   async execute(action, { azure }) {
@@ -51,6 +81,15 @@ export const createVaultExecutor: Executor<CreateVaultAction> = {
         code: 'VaultExistsInAnotherLocation',
         message: `vault ${action.target} already exists in ${existing.location ?? 'an unknown location'}, not ${location}; it is left as it is`,
       });
+    }
+
+    // Resource Graph lags: confirm with the Backup service that a VM this vault is for is still unprotected
+    // (an action that names no VM, written by hand, has nothing to confirm).
+    const needed = await stillUnprotected(azure, action);
+    if (needed.length > 0 && !needed.some((s) => s.unprotected)) {
+      return skipped(
+        `no-unprotected-vm: ${needed.map((s) => `${s.vmId.split('/').pop() ?? s.vmId} is ${s.status}`).join(', ')}`,
+      );
     }
 
     // One check-then-create per resource group at a time: two new vaults of one subscription share the
