@@ -1,29 +1,12 @@
-/** Which failures a retry can fix: throttling, server errors, conflicts with another operation. */
+/**
+ * Which failures a retry can fix. The adapters classify every Azure error once (`retryable`, from their one
+ * classifier); the queue workers read that judgement instead of keeping a list of their own.
+ */
 import type { AzureErrorInfo } from '../ports';
 
-const TRANSIENT_CODES = new Set([
-  'AnotherOperationInProgress',
-  'RetryableErrorDueToAnotherOperation',
-  'TooManyRequests',
-  'SubscriptionRequestsThrottled',
-  'RateLimiting',
-  'ServerTimeout',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'GatewayTimeout',
-  'OperationTimedOut',
-  'REQUEST_SEND_ERROR',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-]);
-
-/** True when retrying may succeed: 408, 409, 429, 5xx, or a known transient code. */
+/** True when the adapters judged that retrying may succeed. */
 export function isTransient(error: AzureErrorInfo | undefined): boolean {
-  if (!error) return false;
-  const s = error.statusCode;
-  if (s === 408 || s === 409 || s === 429 || (s !== undefined && s >= 500)) return true;
-  return TRANSIENT_CODES.has(error.code);
+  return error?.retryable === true;
 }
 
 /** Thrown by a handler so that the Functions host (or Event Grid) retries the message. */

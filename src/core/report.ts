@@ -12,6 +12,8 @@ export interface ReportActionResult {
   status: 'succeeded' | 'failed' | 'skipped';
   error?: { code: string; message: string };
   detail?: string;
+  /** For a failure: whether retrying it may succeed. */
+  retryable?: boolean;
   durationMs: number;
 }
 

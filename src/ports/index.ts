@@ -37,6 +37,8 @@ export interface AzureErrorInfo {
   message: string;
   /** HTTP status when the error came from a response. */
   statusCode?: number;
+  /** True when a retry may succeed, as the adapters' one retry classifier judged it. */
+  retryable?: boolean;
 }
 
 /** The outcome of one executed action. */
@@ -45,6 +47,8 @@ export interface ActionResult {
   error?: AzureErrorInfo;
   /** Why an action was skipped, or what a succeeded one did (e.g. `already-protected`). */
   detail?: string;
+  /** For a failure: whether retrying it may succeed (a later run or a queue retry), else it needs a person. */
+  retryable?: boolean;
   durationMs: number;
 }
 

@@ -69,12 +69,14 @@ function setup(answer: (call: number) => ActionResult, over: Partial<EventDeps> 
 const ok: ActionResult = { status: 'succeeded', detail: 'protected', durationMs: 40 };
 const throttled: ActionResult = {
   status: 'failed',
-  error: { code: 'TooManyRequests', message: 'throttled', statusCode: 429 },
+  error: { code: 'TooManyRequests', message: 'throttled', statusCode: 429, retryable: true },
+  retryable: true,
   durationMs: 5,
 };
 const forbidden: ActionResult = {
   status: 'failed',
-  error: { code: 'AuthorizationFailed', message: 'no', statusCode: 403 },
+  error: { code: 'AuthorizationFailed', message: 'no', statusCode: 403, retryable: false },
+  retryable: false,
   durationMs: 5,
 };
 

@@ -100,7 +100,12 @@ describe('runRemediationJob', () => {
     const { deps, ledger } = await setup((a) =>
       a.kind === 'create-vault'
         ? { status: 'succeeded', detail: 'created', durationMs: 10 }
-        : { status: 'failed', error: { code: 'InternalServerError', message: 'boom', statusCode: 500 }, durationMs: 2 },
+        : {
+            status: 'failed',
+            error: { code: 'InternalServerError', message: 'boom', statusCode: 500, retryable: true },
+            retryable: true,
+            durationMs: 2,
+          },
     );
     const error = await runRemediationJob(deps, job).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientFailureError);

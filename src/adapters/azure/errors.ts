@@ -170,8 +170,17 @@ export function statusCodeOf(err: unknown): number | undefined {
   return undefined;
 }
 
-/** Maps anything thrown to `{code, message, statusCode}`. Never throws. */
+/**
+ * Maps anything thrown to `{code, message, statusCode, retryable}`. `retryable` is {@link isRetryableLater},
+ * from the one retry classifier: the queue workers and the action results read it instead of classifying again.
+ * Never throws.
+ */
 export function toAzureErrorInfo(err: unknown): AzureErrorInfo {
+  return { ...infoOf(err), retryable: isRetryableLater(err) };
+}
+
+/** `{code, message, statusCode}` of anything thrown. */
+function infoOf(err: unknown): AzureErrorInfo {
   const statusCode = statusCodeOf(err);
   const withStatus = (code: string, message: string): AzureErrorInfo =>
     statusCode === undefined ? { code, message } : { code, message, statusCode };
@@ -229,7 +238,7 @@ export const toAzureError = toAzureErrorInfo;
 export function codesOf(err: unknown): string[] {
   const codes = allCodes(armErrorOf(err));
   if (isRestError(err) && err.code) codes.push(err.code);
-  codes.push(toAzureErrorInfo(err).code);
+  codes.push(infoOf(err).code);
   return codes;
 }
 
@@ -238,7 +247,7 @@ export function isInProgressError(err: unknown): boolean {
   if (codesOf(err).some((c) => IN_PROGRESS_CODES.has(c.toLowerCase()))) return true;
   const status = statusCodeOf(err);
   if (status === 409 || status === 400) {
-    const message = toAzureErrorInfo(err).message;
+    const message = infoOf(err).message;
     return /\b(another|concurrent|conflicting)\b.*\boperation\b|\boperation\b.*\bin progress\b/i.test(message);
   }
   return false;
@@ -255,6 +264,32 @@ const TRANSIENT_NETWORK_CODES: ReadonlySet<string> = new Set([
   'EAI_AGAIN',
   'ENOTFOUND',
 ]);
+
+/**
+ * Codes without an HTTP status that a later attempt (the queue's retry, the next run) may get past, although
+ * retrying at once does not: a failed long-running operation's server-side code, or an operation past its deadline.
+ */
+const LATER_CODES: ReadonlySet<string> = new Set([
+  'operationtimedout',
+  'internalservererror',
+  'serviceunavailable',
+  'gatewaytimeout',
+  'servertimeout',
+  'toomanyrequests',
+  'subscriptionrequeststhrottled',
+  'ratelimiting',
+]);
+
+/**
+ * The one retry classifier's answer for a failure that has ended (an action result, a queue message): what
+ * {@link isRetryable} retries at once, and also the codes a later attempt may get past.
+ */
+export function isRetryableLater(err: unknown): boolean {
+  if (isRetryable(err)) return true;
+  const codes = codesOf(err).map((c) => c.toLowerCase());
+  if (codes.some((c) => PERMANENT_CODES.has(c))) return false;
+  return statusCodeOf(err) === undefined && codes.some((c) => LATER_CODES.has(c));
+}
 
 /**
  * True when retrying the same request can succeed: 408, 429, 5xx (except 501/505), 409 conflicts,

@@ -110,7 +110,11 @@ export class AzureRemediator implements Remediator {
           const key = executor.exclusiveKey?.(action);
           outcome = await (key === undefined ? work() : exclusive.run(key, work));
         }
-        const result: ActionResult = { ...outcome, durationMs: Math.max(0, this.now() - started) };
+        const result: ActionResult = {
+          ...outcome,
+          ...(outcome.status === 'failed' ? { retryable: outcome.error?.retryable === true } : {}),
+          durationMs: Math.max(0, this.now() - started),
+        };
         try {
           onProgress?.(action, result, index);
         } catch {

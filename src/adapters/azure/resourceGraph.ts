@@ -474,7 +474,7 @@ export class ResourceGraphInventory implements InventorySource {
 
 /** Prefers the code/message of the raw error body (the SDK's RestError loses the details). */
 function withArm(info: AzureErrorInfo, arm: ArmError | undefined, status: number | undefined): AzureErrorInfo {
-  const base = arm ? toAzureErrorInfoFromArm(arm) : info;
+  const base = arm ? { ...toAzureErrorInfoFromArm(arm), retryable: info.retryable === true } : info;
   return status === undefined ? base : { ...base, statusCode: status };
 }
 

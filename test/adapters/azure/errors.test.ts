@@ -78,6 +78,7 @@ describe('toAzureErrorInfo', () => {
       code: 'AuthorizationFailed',
       message: expect.stringContaining('does not have authorization'),
       statusCode: 403,
+      retryable: false,
     });
   });
 
@@ -108,25 +109,43 @@ describe('toAzureErrorInfo', () => {
 
   it("extracts the code of a failed long-running operation from core-lro's message", () => {
     const e = new Error('The long-running operation has failed. InternalServerError. An internal error occurred.');
-    expect(toAzureErrorInfo(e)).toEqual({ code: 'InternalServerError', message: 'An internal error occurred.' });
+    expect(toAzureErrorInfo(e)).toEqual({
+      code: 'InternalServerError',
+      message: 'An internal error occurred.',
+      retryable: true,
+    });
   });
 
   it('maps a plain Error, a socket error, a string and anything else', () => {
-    expect(toAzureErrorInfo(new TypeError('boom'))).toEqual({ code: 'TypeError', message: 'boom' });
+    expect(toAzureErrorInfo(new TypeError('boom'))).toEqual({ code: 'TypeError', message: 'boom', retryable: false });
     expect(toAzureErrorInfo(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toEqual({
       code: 'ECONNRESET',
       message: 'reset',
+      retryable: true,
     });
-    expect(toAzureErrorInfo('text')).toEqual({ code: 'UnexpectedError', message: 'text' });
-    expect(toAzureErrorInfo({ a: 1 })).toEqual({ code: 'UnexpectedError', message: '{"a":1}' });
-    expect(toAzureErrorInfo(undefined)).toEqual({ code: 'UnexpectedError', message: 'undefined' });
+    expect(toAzureErrorInfo('text')).toEqual({ code: 'UnexpectedError', message: 'text', retryable: false });
+    expect(toAzureErrorInfo({ a: 1 })).toEqual({ code: 'UnexpectedError', message: '{"a":1}', retryable: false });
+    expect(toAzureErrorInfo(undefined)).toEqual({ code: 'UnexpectedError', message: 'undefined', retryable: false });
   });
 
   it('passes an AzureOperationError through', () => {
     expect(toAzureErrorInfo(new AzureOperationError('ProtectableItemNotFound', 'not found'))).toEqual({
       code: 'ProtectableItemNotFound',
       message: 'not found',
+      retryable: false,
     });
+  });
+
+  it('says whether the error is retryable, with the one classifier the queue workers read too (issue 9 item 6)', () => {
+    // The app's old list retried every 409 and 5xx; the adapters' classifier did not: now there is one judgement.
+    expect(toAzureErrorInfo(restError(501, { error: { code: 'NotImplemented', message: 'm' } })).retryable).toBe(false);
+    expect(
+      toAzureErrorInfo(restError(409, { error: { code: 'InvalidResourceGroupLocation', message: 'm' } })).retryable,
+    ).toBe(false);
+    expect(toAzureErrorInfo(restError(503, { error: { code: 'ServiceUnavailable', message: 'm' } })).retryable).toBe(
+      true,
+    );
+    expect(toAzureErrorInfo(new AzureOperationError('OperationTimedOut', 'late')).retryable).toBe(true);
   });
 });
 
