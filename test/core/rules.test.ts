@@ -46,7 +46,7 @@ describe('rule registry', () => {
       RULES.filter((r) => r.remediation)
         .map((r) => r.id)
         .sort(),
-    ).toEqual(['nsg-blocks-backup-egress', 'vault-region-mismatch', 'vm-unprotected']);
+    ).toEqual(['nsg-blocks-backup-egress', 'vault-region-mismatch', 'vm-protection-unhealthy', 'vm-unprotected']);
   });
 
   it('turns a rule that throws into an error finding and keeps evaluating', () => {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { idKey, sameId } from '../ids';
 import { findingKey, type FindingKey } from '../model';
+import { RECONFIGURABLE_PROTECTION_STATE } from '../rules/vm-protection-unhealthy';
 import type { Action } from './index';
 import { actionFields, type ActionDefinition } from './types';
 import {
@@ -35,7 +36,7 @@ const createdVault = (action: Action): string | undefined =>
 export const enableProtection: ActionDefinition<EnableProtectionAction> = {
   kind: 'enable-protection',
   schema: enableProtectionSchema,
-  resolves: ['vm-unprotected', 'vault-region-mismatch'],
+  resolves: ['vm-unprotected', 'vault-region-mismatch', 'vm-protection-unhealthy'],
   plan(ctx) {
     const { inventory, config } = ctx;
     const designations = designationsOf(ctx);
@@ -59,6 +60,34 @@ export const enableProtection: ActionDefinition<EnableProtectionAction> = {
         target: vm.id,
         params: { vaultId, policyId: policyIdFor(vaultId, policyNameFor(vm, config)) },
         resolves,
+      });
+    }
+    // Protection whose configuration failed is configured again in its own vault (the executor re-reads the
+    // Backup service's state first); stopped, failed and soft-deleted items stay an operator's call.
+    for (const f of ctx.findings('vm-protection-unhealthy')) {
+      const key = findingKey(f.ruleId, f.resourceId);
+      const vm = inventory.vm(f.resourceId);
+      const items = f.details.protectedItems;
+      const failedOnly = items.every(
+        (i) => (i.protectionState ?? '').toLowerCase() === RECONFIGURABLE_PROTECTION_STATE.toLowerCase(),
+      );
+      const item = items[0];
+      if (!vm || !item || items.length !== 1 || !failedOnly || ctx.unplanned.has(key)) {
+        if (!ctx.unplanned.has(key)) ctx.unplanned.set(key, 'report-only');
+        continue;
+      }
+      const same = protections.find((p) => sameId(p.target, vm.id));
+      if (same) {
+        if (sameId(same.params.vaultId, item.vaultId)) same.resolves = [...same.resolves, key];
+        else ctx.unplanned.set(key, 'report-only');
+        continue;
+      }
+      const known = inventory.protectionOf(vm.id).find((p) => sameId(p.id, item.id))?.policyId;
+      protections.push({
+        kind: 'enable-protection',
+        target: vm.id,
+        params: { vaultId: item.vaultId, policyId: known ?? policyIdFor(item.vaultId, policyNameFor(vm, config)) },
+        resolves: [key],
       });
     }
     // Other vault-region-mismatch findings are reported only: moving a protected VM breaks its recovery points.

@@ -8,11 +8,18 @@ export const UNHEALTHY_PROTECTION_STATES = [
   'SoftDeleted',
 ];
 
-/** A VM's protected item is in a healthy state. Report only: resuming protection is an operator's call. */
+/** The one unhealthy state the tool repairs: configuring protection failed, so protection is configured again. */
+export const RECONFIGURABLE_PROTECTION_STATE = 'ConfiguringProtectionFailed';
+
+/**
+ * A VM's protected item is in a healthy state. A `ConfiguringProtectionFailed` item is configured again
+ * (enable-protection, within the caps); stopped, failed and soft-deleted ones are an operator's call.
+ */
 export const vmProtectionUnhealthy = vmRule({
   id: 'vm-protection-unhealthy',
   severity: 'medium',
   subject: 'virtualMachine',
+  remediation: 'enable-protection',
   description: "The VM's protected item is not stopped, failed or soft-deleted.",
   evaluate: (vm, { inventory }) => {
     const unhealthy = inventory
