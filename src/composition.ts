@@ -22,6 +22,7 @@ import type { StorageConnection } from './adapters/storage/connection';
 import { StorageQueue } from './adapters/storage/queue';
 import { QUEUES } from './app/queues';
 import { createTelemetry } from './adapters/telemetry/appInsights';
+import { ServiceTagsInventory } from './adapters/azure/serviceTags';
 import { SnapshotError, SnapshotInventory } from './adapters/snapshot/files';
 import { createAzureClients } from './adapters/azure/clients';
 import { createCredential } from './adapters/azure/credential';
@@ -114,7 +115,8 @@ function azureParts(config: AppConfig, log: (line: string) => void, tuning: Azur
   });
   return {
     graph,
-    inventory: graph,
+    // Service tags join the rows so NSG prefixes are evaluated exactly (tag names when the API can't be read).
+    inventory: new ServiceTagsInventory(graph, clients),
     remediator: new AzureRemediator({
       clients,
       writeConcurrency: config.writeConcurrency,

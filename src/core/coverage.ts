@@ -36,6 +36,22 @@ export interface Coverage {
   rejectedRows: number;
   /** Kinds of data that are missing, e.g. `protected items`, `vaults`, `network security groups (2 referenced)`. */
   missing: string[];
+  /**
+   * What was read but evaluated less exactly, e.g. NSG prefixes read by tag name because the Service Tag
+   * Discovery API could not be read. Present only when non-empty; it does not make the coverage incomplete.
+   */
+  degraded?: string[];
+}
+
+/** The degraded evaluations of an inventory: regions whose Storage ranges are unknown (docs/azure-facts.md §10). */
+export function degradedEvaluations(inventory: Inventory): string[] {
+  if (inventory.virtualMachines.length === 0) return [];
+  const catalogue = inventory.network.serviceTags;
+  const regions = new Set(inventory.virtualMachines.map((vm) => vm.location.replace(/\s+/g, '').toLowerCase()));
+  const unknown = [...regions].filter((r) => r !== '' && !catalogue?.regional('Storage', r)).sort();
+  if (unknown.length === 0) return [];
+  const why = inventory.network.serviceTagProblems[0] ?? 'the Service Tag Discovery API was not read';
+  return [`service tags: NSG prefixes evaluated by tag name only in ${unknown.join(', ')} (${why})`];
 }
 
 /** A subscription id as Azure issues them: a GUID. */
@@ -68,6 +84,7 @@ export function coverageOf(inventory: Inventory, scope: ScopeCoverage | undefine
   const uncovered = (scope?.uncovered ?? []).map((u) => `${u.scope}: ${u.reason}`);
   const missing = missingKinds(inventory);
   const rejectedRows = inventory.problems.length;
+  const degraded = degradedEvaluations(inventory);
   return {
     complete: uncovered.length === 0 && rejectedRows === 0 && missing.length === 0,
     requested: scope?.requested ?? ['snapshot'],
@@ -75,6 +92,7 @@ export function coverageOf(inventory: Inventory, scope: ScopeCoverage | undefine
     uncovered,
     rejectedRows,
     missing,
+    ...(degraded.length > 0 ? { degraded } : {}),
   };
 }
 

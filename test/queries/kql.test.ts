@@ -19,6 +19,7 @@ const SCHEMA: Record<string, Record<string, ColumnType>> = {
     tags: 'Dynamic',
     properties: 'Dynamic',
     sku: 'Dynamic',
+    kind: 'String',
   },
   RecoveryServicesResources: {
     id: 'String',
@@ -41,9 +42,12 @@ describe('src/queries/*.kql', () => {
 
   it('holds one query per inventory kind', () => {
     expect(files).toEqual([
+      'azure-firewalls.kql',
       'network-interfaces.kql',
+      'network-manager-admin-rules.kql',
       'network-security-groups.kql',
       'protected-items.kql',
+      'route-tables.kql',
       'vaults.kql',
       'virtual-machines.kql',
       'virtual-networks.kql',

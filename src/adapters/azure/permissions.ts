@@ -33,7 +33,32 @@ const INVENTORY_OPERATIONS: readonly RequiredOperation[] = [
   },
   {
     operation: 'Microsoft.RecoveryServices/Vaults/read',
-    usedBy: 'vaults.kql rows; recoveryServicesClient.vaults.get (create-vault existence check)',
+    usedBy:
+      'vaults.kql rows; recoveryServicesClient.vaults.get (create-vault existence check; enable-protection: a central vault is in the VM region)',
+  },
+  // --- the network path beyond NSGs (issue 11) ---
+  { operation: 'Microsoft.Network/routeTables/read', usedBy: 'route-tables.kql rows' },
+  { operation: 'Microsoft.Network/azureFirewalls/read', usedBy: 'azure-firewalls.kql rows (firewalls)' },
+  { operation: 'Microsoft.Network/firewallPolicies/read', usedBy: 'azure-firewalls.kql rows (policies)' },
+  {
+    operation: 'Microsoft.Network/firewallPolicies/ruleCollectionGroups/read',
+    usedBy: 'azure-firewalls.kql rows (rule collection groups)',
+  },
+  {
+    operation: 'Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/read',
+    usedBy: 'network-manager-admin-rules.kql rows (rule collections)',
+  },
+  {
+    operation: 'Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules/read',
+    usedBy: 'network-manager-admin-rules.kql rows (security admin rules)',
+  },
+  {
+    operation: 'Microsoft.Network/networkManagers/networkGroups/staticMembers/read',
+    usedBy: 'network-manager-admin-rules.kql rows (network group members)',
+  },
+  {
+    operation: 'Microsoft.Network/locations/serviceTags/read',
+    usedBy: 'networkClient.serviceTags.list (serviceTags.ts: Storage.<region> ranges, once per run and region)',
   },
   {
     operation: 'Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/read',

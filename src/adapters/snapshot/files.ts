@@ -1,7 +1,10 @@
 /**
  * Exported Resource Graph snapshots: what `az graph query -q "<kql>" --first 1000 -o json` or the REST
- * API returns (an object with `data` rows), or a bare array of rows, possibly split over several files.
+ * API returns (an object with `data` rows), or a bare array of rows, possibly split over several files; and
+ * the Service Tag Discovery API's list, recognised by its shape.
  */
+import { readFile } from 'node:fs/promises';
+import { isServiceTagsDocument } from '../../core/network/serviceTags';
 import type { InventorySource, Scope } from '../../ports';
 import { SnapshotShapeError, SnapshotSyntaxError, streamSnapshotRows } from './stream';
 
@@ -16,20 +19,34 @@ export class SnapshotError extends Error {
   }
 }
 
-/** Extracts the rows of one parsed snapshot document. */
+/**
+ * Extracts the rows of one parsed snapshot document. A Service Tag Discovery API response (what
+ * `az network list-service-tags --location <l> -o json` prints) is recognised by its shape and becomes one
+ * row, so that offline what-if evaluates NSG prefixes exactly too.
+ */
 export function rowsOfSnapshot(doc: unknown, file: string): unknown[] {
+  if (isServiceTagsDocument(doc)) return [doc];
   const rows = Array.isArray(doc)
     ? doc
     : typeof doc === 'object' && doc !== null && Array.isArray((doc as { data?: unknown }).data)
       ? (doc as { data: unknown[] }).data
       : undefined;
-  if (!rows)
-    throw new SnapshotError(
-      file,
-      'expected a JSON array of rows or an object with a "data" array (az graph query -o json)',
-    );
+  if (!rows) throw new SnapshotError(file, SHAPE_EXPECTED);
   if (rows.length === 0) throw new SnapshotError(file, 'holds no rows');
   return rows;
+}
+
+const SHAPE_EXPECTED =
+  'expected a JSON array of rows, an object with a "data" array (az graph query -o json), or a service tags list (az network list-service-tags -o json)';
+
+/** The file's Service Tag Discovery API document, or undefined when the file is something else. */
+async function serviceTagsDocumentIn(file: string): Promise<unknown> {
+  try {
+    const doc: unknown = JSON.parse(await readFile(file, 'utf8'));
+    return isServiceTagsDocument(doc) ? doc : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -46,7 +63,13 @@ export async function eachSnapshotPage(
     try {
       count = await streamSnapshotRows(file, onPage, pageSize);
     } catch (e) {
-      if (e instanceof SnapshotShapeError) throw new SnapshotError(file, e.message);
+      if (e instanceof SnapshotShapeError) {
+        // Not rows: a service tags list (one document of a few MB) is the one other input, recognised by shape.
+        const doc = await serviceTagsDocumentIn(file);
+        if (!doc) throw new SnapshotError(file, SHAPE_EXPECTED);
+        onPage([doc]);
+        continue;
+      }
       if (e instanceof SnapshotSyntaxError) throw new SnapshotError(file, `not JSON: ${e.message}`);
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== undefined) throw new SnapshotError(file, `cannot read: ${code}`);

@@ -126,6 +126,10 @@ export const addNsgRule: ActionDefinition<AddNsgRuleAction> = {
       usedBy: 'networkClient.securityRules.beginCreateOrUpdateAndWait',
     },
     {
+      operation: 'Microsoft.Network/networkInterfaces/effectiveNetworkSecurityGroups/action',
+      usedBy: 'networkClient.networkInterfaces.listEffectiveNetworkSecurityGroups (ground truth before the write)',
+    },
+    {
       operation: 'Microsoft.Network/locations/operations/read',
       usedBy: 'securityRules.beginCreateOrUpdateAndWait polling (Azure-AsyncOperation: locations/{l}/operations/{id})',
     },
