@@ -13,6 +13,8 @@ const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 export const SUBSCRIPTIONS = {
   prod: '8f3c1b2a-4d5e-4f60-9a1b-2c3d4e5f6a70',
   dev: 'b7e2d9c4-1a3f-4e8b-9c0d-5f6a7b8c9d01',
+  /** The central backup subscription: a vault only, for `vaultSubscription` (Cross Subscription Backup). */
+  backup: 'c4a7e2f1-9b3d-4c8e-a1f0-6d5b4e3c2a19',
 } as const;
 
 function rid(sub: string, rg: string, provider: string, ...pairs: string[]): string {
@@ -672,6 +674,47 @@ export function sampleEstate(): Row[] {
     { name: 'vm-tools-jpe-02', ip: '10.30.2.5', power: 'PowerState/deallocated' },
   ]);
 
+  // The backup failures of vm-web-eus-01, which the web subnet's Deny-Internet-Outbound causes (issue 12):
+  // Azure still says Protected, but the snapshot extension cannot reach Storage.
+  const webEus01 = rid(P, 'RG-Web-EUS', 'Microsoft.Compute', 'virtualMachines', 'vm-web-eus-01');
+  patchProperties(rows, protectedItemRow(prodEusVault, webEus01, 'eastus').id as string, {
+    protectionStatus: 'Unhealthy',
+    healthStatus: 'ActionRequired',
+    lastBackupStatus: 'Failed',
+    lastBackupTime: '2026-11-30T22:41:12.5514407Z',
+    lastRecoveryPoint: '2026-11-27T22:38:05.1137391Z',
+    healthDetails: [
+      {
+        code: 400045,
+        title: 'ExtensionSnapshotFailedNoNetwork',
+        message: 'Snapshot operation failed due to no network connectivity on the virtual machine.',
+        recommendations: ['Ensure that the VM has network connectivity to Azure Storage (Storage service tag).'],
+      },
+    ],
+  });
+
+  // The central backup subscription: a secure GRS vault in eastus, used when vaultSubscription names it.
+  rows.push(
+    vaultRow(SUBSCRIPTIONS.backup, 'rg-backup-central', 'rsv-central-eastus', 'eastus', 'GeoRedundant', {
+      owner: 'backup-team',
+    }),
+  );
+  patchProperties(
+    rows,
+    rid(SUBSCRIPTIONS.backup, 'rg-backup-central', 'Microsoft.RecoveryServices', 'vaults', 'rsv-central-eastus'),
+    {
+      redundancySettings: { standardTierStorageRedundancy: 'GeoRedundant', crossRegionRestore: 'Enabled' },
+      securitySettings: {
+        softDeleteSettings: { softDeleteState: 'Enabled', softDeleteRetentionPeriodInDays: 14 },
+        immutabilitySettings: { state: 'Unlocked' },
+      },
+      monitoringSettings: {
+        azureMonitorAlertSettings: { alertsForAllJobFailures: 'Enabled' },
+        classicAlertSettings: { alertsForCriticalOperations: 'Disabled' },
+      },
+    },
+  );
+
   // dev: no vault anywhere; one VM backed up cross-subscription by the prod eastus vault.
   const devNet = 'rg-dev-network';
   const nsgDevEus = rid(D, devNet, 'Microsoft.Network', 'networkSecurityGroups', 'nsg-dev-eus');
@@ -724,8 +767,69 @@ export function sampleEstate(): Row[] {
     { name: 'vm-dev-weu-01', ip: '10.60.0.4' },
     { name: 'vm-dev-weu-02', ip: '10.60.0.5', os: 'Windows' },
     { name: 'vm-dev-weu-03', ip: '10.60.0.6', tags: { 'Backup-Exempt': '' } },
+    // An Ultra-disk database VM: only an Enhanced (V2) policy protects it (issue 12).
+    { name: 'vm-db-weu-01', ip: '10.60.0.7' },
   ]);
+  patchProperties(rows, rid(D, 'rg-dev-weu', 'Microsoft.Compute', 'virtualMachines', 'vm-db-weu-01'), {
+    hardwareProfile: { vmSize: 'Standard_E4bds_v5' },
+    additionalCapabilities: { ultraSSDEnabled: true },
+  });
+  storageProfileOf(rows, rid(D, 'rg-dev-weu', 'Microsoft.Compute', 'virtualMachines', 'vm-db-weu-01')).dataDisks = [
+    {
+      lun: 0,
+      name: 'vm-db-weu-01_data_0',
+      createOption: 'Empty',
+      caching: 'None',
+      diskSizeGB: 1024,
+      managedDisk: {
+        storageAccountType: 'UltraSSD_LRS',
+        id: rid(D, 'RG-DEV-WEU', 'Microsoft.Compute', 'disks', 'vm-db-weu-01_data_0'),
+      },
+    },
+  ];
+
+  // A Databricks workspace's worker VM: its managed resource group and image exclude it from Azure Backup.
+  const dbxRg = 'databricks-rg-dbw-analytics-weu-3kq7';
+  rows.push({
+    id: `/subscriptions/${D}/resourceGroups/${dbxRg}`,
+    name: dbxRg,
+    type: 'microsoft.resources/subscriptions/resourcegroups',
+    tenantId: TENANT,
+    kind: '',
+    location: 'westeurope',
+    resourceGroup: dbxRg,
+    subscriptionId: D,
+    managedBy: rid(D, 'rg-dev-analytics', 'Microsoft.Databricks', 'workspaces', 'dbw-analytics-weu'),
+    sku: null,
+    plan: null,
+    tags: { application: 'databricks', 'databricks-environment': 'true' },
+    identity: null,
+    zones: null,
+    extendedLocation: null,
+    properties: { provisioningState: 'Succeeded' },
+  });
+  vmsIn(rows, D, dbxRg, 'westeurope', `${vnetDevWeu}/subnets/default`, [
+    { name: '0b4f1c2e9a7d4e3fa5c6d7e8f9a0b1c2', ip: '10.60.0.10', tags: { Vendor: 'Databricks' } },
+  ]);
+  storageProfileOf(
+    rows,
+    rid(D, dbxRg, 'Microsoft.Compute', 'virtualMachines', '0b4f1c2e9a7d4e3fa5c6d7e8f9a0b1c2'),
+  ).imageReference = { publisher: 'AzureDatabricks', offer: 'databricks', sku: 'databricksworker', version: '3.4.1' };
   return rows;
+}
+
+/** The storage profile of the VM row with this id, to edit in place. */
+function storageProfileOf(rows: Row[], id: string): Row {
+  const row = rows.find((r) => r.id === id);
+  if (!row) throw new Error(`sample estate: no row ${id}`);
+  return (row.properties as Row).storageProfile as Row;
+}
+
+/** Merges `props` into the `properties` of the row with this id (exact id). */
+function patchProperties(rows: Row[], id: string, props: Row): void {
+  const row = rows.find((r) => r.id === id);
+  if (!row) throw new Error(`sample estate: no row ${id}`);
+  row.properties = { ...(row.properties as Row), ...props };
 }
 
 /**

@@ -40,7 +40,7 @@ describe('the bundled sample estate', () => {
 
   describe('tells its story', () => {
     it('reads every resource of the snapshot', () => {
-      expect(report.summary.resources).toBe(101);
+      expect(report.summary.resources).toBe(106);
     });
 
     it('protects an unprotected VM in a new vault of its region, created first', () => {
@@ -101,6 +101,33 @@ describe('the bundled sample estate', () => {
       const legacy = report.findings.find((f) => f.ruleId === 'vault-redundancy-mismatch');
       expect(legacy && nameOf(legacy.resourceId)).toBe('rsv-legacy-weu');
       expect(report.findings.some((f) => f.ruleId === 'orphaned-protected-item')).toBe(true);
+    });
+
+    it('explains a failing backup by the NSG block on the same VM', () => {
+      const failing = finding('vm-backup-failing', 'vm-web-eus-01');
+      expect(failing?.details).toMatchObject({
+        errorCode: 'ExtensionSnapshotFailedNoNetwork',
+        likelyCause: { ruleId: 'nsg-blocks-backup-egress', open: true },
+        reason: 'report-only',
+      });
+      expect(finding('nsg-blocks-backup-egress', 'vm-web-eus-01')?.status).toBe('open');
+    });
+
+    it('never plans a Databricks worker VM, and says why', () => {
+      const worker = '0b4f1c2e9a7d4e3fa5c6d7e8f9a0b1c2';
+      expect(finding('vm-backup-unsupported', worker)?.details).toMatchObject({ reasons: ['databricks-managed'] });
+      expect(finding('vm-unprotected', worker)?.details.reason).toBe('backup-unsupported');
+      expect(actionsOn(worker)).toEqual([]);
+    });
+
+    it('protects an Ultra-disk VM with the Enhanced policy, added to its new vault first', () => {
+      const [protect] = actionsOn('vm-db-weu-01');
+      expect(protect?.kind === 'enable-protection' && protect.params.policyId).toMatch(
+        /\/backupPolicies\/EnhancedPolicy$/,
+      );
+      const policy = report.actions.findIndex((a) => a.kind === 'create-backup-policy');
+      expect(policy).toBeGreaterThanOrEqual(0);
+      expect(policy).toBeLessThan(report.actions.indexOf(protect as Action));
     });
 
     it('orders the plan: vaults, then NSG rules, then protection', () => {
