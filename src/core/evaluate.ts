@@ -116,6 +116,9 @@ export function evaluate(
       for (const v of violations) {
         const details: Record<string, unknown> = { ...v.details };
         if (exemption.exempt && exemption.until) details.exemptUntil = exemption.until;
+        // A tag that is there but unreadable states an intent the tool cannot read: the finding stays open and
+        // the planner leaves the resource alone (reason exemption-unreadable).
+        if (!exemption.exempt && exemption.warning) details.exemptionUnreadable = true;
         findings.push({
           ruleId: rule.id,
           resourceId: v.resourceId ?? subject.id,

@@ -37,8 +37,14 @@ const REPORT_ONLY_RULES = new Set<string>(RULES.filter((r) => !r.remediation).ma
 
 /** Builds the plan. `findings` are the evaluation's findings (exempt ones are never acted on). */
 export function plan(findings: readonly Finding[], inventory: Inventory, config: EngineConfig, now: Date): Plan {
-  const open = findings.filter((f) => f.status === 'open');
   const unplanned = new Map<FindingKey, UnplannedReason>();
+  // A resource whose exemption tag is present but unreadable is never changed: its findings stay open with the reason.
+  const open = findings.filter((f) => {
+    if (f.status !== 'open') return false;
+    if (f.details['exemptionUnreadable'] !== true) return true;
+    unplanned.set(findingKey(f.ruleId, f.resourceId), 'exemption-unreadable');
+    return false;
+  });
   const warnings: string[] = [];
   const planned: Action[] = [];
   // Each rule's open findings are selected and sorted once, with each id's key computed once.

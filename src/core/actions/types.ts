@@ -17,6 +17,8 @@ export type UnplannedReason =
   | 'vault-name-taken'
   | 'report-only'
   | 'backup-unsupported'
+  /** The exemption tag is present but unreadable: the owner meant something, so the resource is never changed. */
+  | 'exemption-unreadable'
   /** A security admin rule or a `None` route decides part of the block: an NSG allow rule can't fix it. */
   | 'not-fixable-by-nsg-rule';
 
