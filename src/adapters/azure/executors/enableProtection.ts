@@ -61,14 +61,13 @@ interface ItemTarget {
   protectedItemName: string;
 }
 
-/** Discovery (refreshContainers, polled until 204), then the VM's protectable item name, if listed. */
-async function discover(
+/** Discovery: refreshContainers, polled until 204. */
+async function refreshContainers(
   azure: AzureCalls,
   backup: RecoveryServicesBackupClient,
   vaultName: string,
   resourceGroup: string,
-  vmId: string,
-): Promise<string | undefined> {
+): Promise<void> {
   let refreshLocation: string | undefined;
   await azure.retrying(() =>
     backup.protectionContainers.refresh(vaultName, resourceGroup, FABRIC, {
@@ -93,7 +92,17 @@ async function discover(
       return { done: statusCode !== 202, retryAfterMs };
     });
   }
+}
 
+/** Discovery again, then the VM's protectable item name, if listed (the fallback when derived names are refused). */
+async function discover(
+  azure: AzureCalls,
+  backup: RecoveryServicesBackupClient,
+  vaultName: string,
+  resourceGroup: string,
+  vmId: string,
+): Promise<string | undefined> {
+  await refreshContainers(azure, backup, vaultName, resourceGroup);
   return azure.retrying(async () => {
     for await (const item of backup.backupProtectableItems.list(vaultName, resourceGroup, {
       filter: PROTECTABLE_FILTER,
@@ -282,6 +291,40 @@ export const enableProtectionExecutor: Executor<EnableProtectionAction> = {
       names = crossSubscriptionNamesFor(vmId);
     }
     if (!names) {
+      // One container refresh per vault per run, then the names derived from the VM id, as the published
+      // examples spell them (IaasVMContainer;iaasvmcontainerv2;{rg};{vm} and VM;iaasvmcontainerv2;{rg};{vm}):
+      // no listing of protectable items per VM. Only if the service refuses those names is the VM looked up.
+      // A vault sees only VMs of its own region: checked once per vault per run, so no write is sent that
+      // discovery would have ruled out.
+      const vaultLocation = await run.once(`vaultLocation|${vaultId.toLowerCase()}`, async () => {
+        const v = await azure.retrying(() =>
+          azure.clients.recoveryServices(vault.subscriptionId).vaults.get(vault.resourceGroup, vaultName),
+        );
+        return v.location;
+      });
+      if (!sameLocation(vaultLocation, location)) {
+        return failed({
+          code: 'ProtectableItemNotFound',
+          message: `virtual machine ${vmId} is in ${location} but vault ${vaultId} is in ${vaultLocation ?? 'an unknown region'}; a vault protects only VMs of its own region`,
+        });
+      }
+      await run.once(`refreshContainers|${vaultId.toLowerCase()}`, () =>
+        refreshContainers(azure, backup, vaultName, vault.resourceGroup),
+      );
+      const derived = crossSubscriptionNamesFor(vmId);
+      try {
+        return await configureProtection(
+          ctx,
+          { backup, vaultName, resourceGroup: vault.resourceGroup, ...derived },
+          vmId,
+          vaultId,
+          policyId,
+          createOnly,
+        );
+      } catch (error) {
+        const status = statusCodeOf(error);
+        if (status !== 400 && status !== 404) throw error;
+      }
       const found = await discover(azure, backup, vaultName, vault.resourceGroup, vmId);
       if (!found) {
         return failed({

@@ -47,6 +47,20 @@ export class RunMemory {
     const n = this.names.get(idKey(vmId));
     return n && sameId(n.vaultId, vaultId) ? n : undefined;
   }
+
+  private readonly done = new Map<string, Promise<unknown>>();
+
+  /** Runs `work` once per key in this run (e.g. one container refresh per vault); later callers share its promise. */
+  once<T>(key: string, work: () => Promise<T>): Promise<T> {
+    let p = this.done.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = work();
+      this.done.set(key, p);
+      // A failed attempt is not remembered: the next caller tries again.
+      p.catch(() => this.done.delete(key));
+    }
+    return p;
+  }
 }
 
 /** The calls executors share, bound to one remediator's clients and settings. */
