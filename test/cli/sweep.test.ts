@@ -83,6 +83,8 @@ describe('warden sweep on the emulator', () => {
       'vm-protection-unhealthy:report-only',
       'vm-protection-unhealthy:report-only',
       'vm-unprotected:backup-unsupported',
+      // backup-exempt: ask-bob states an intent the tool cannot read: the VM is never changed.
+      'vm-unprotected:exemption-unreadable',
     ]);
     // The emulator holds what was applied: three new vaults (beside three existing ones) and five new NSG rules.
     const state = emu.state();
