@@ -16,6 +16,7 @@ import { RESOURCE_GRAPH_TABLES } from '../../packages/emulator/src/kql/tables';
 import { backupRoutes } from '../../packages/emulator/src/routes/backup';
 import { computeRoutes } from '../../packages/emulator/src/routes/compute';
 import { networkRoutes } from '../../packages/emulator/src/routes/network';
+import { networkPathRoutes } from '../../packages/emulator/src/routes/networkPath';
 import { resourceGraphRoutes } from '../../packages/emulator/src/routes/resourceGraph';
 import { resourceRoutes } from '../../packages/emulator/src/routes/resources';
 import { vaultRoutes } from '../../packages/emulator/src/routes/vaults';
@@ -32,7 +33,7 @@ function generated(): string {
     ['Resource Graph', resourceGraphRoutes],
     ['Resources', resourceRoutes],
     ['Compute', computeRoutes],
-    ['Network', networkRoutes],
+    ['Network', [...networkRoutes, ...networkPathRoutes]],
     ['Recovery Services vaults', vaultRoutes],
     ['Azure Backup', backupRoutes],
   ] as const;

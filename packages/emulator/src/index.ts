@@ -20,6 +20,7 @@ import { Router } from './router';
 import { backupRoutes } from './routes/backup';
 import { computeRoutes } from './routes/compute';
 import { networkRoutes } from './routes/network';
+import { networkPathRoutes } from './routes/networkPath';
 import { resourceGraphRoutes } from './routes/resourceGraph';
 import { resourceRoutes } from './routes/resources';
 import { vaultRoutes } from './routes/vaults';
@@ -103,6 +104,7 @@ export const ROUTES = [
   ...resourceRoutes,
   ...computeRoutes,
   ...networkRoutes,
+  ...networkPathRoutes,
   ...vaultRoutes,
   ...backupRoutes,
 ];

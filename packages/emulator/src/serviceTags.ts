@@ -136,10 +136,22 @@ const REGIONAL_TAGS = [
 const GLOBAL = new Set(GLOBAL_TAGS.map((t) => t.toLowerCase()));
 const REGIONAL = new Set(REGIONAL_TAGS.map((t) => t.toLowerCase()));
 
+/** AzureCloud regional tags named outside the `Tag.Region` scheme (Microsoft's service tag overview lists them). */
+const IRREGULAR = new Set([
+  'azurecloud.centralfrance',
+  'azurecloud.southfrance',
+  'azurecloud.germanywc',
+  'azurecloud.germanyn',
+  'azurecloud.norwaye',
+  'azurecloud.norwayw',
+  'azurecloud.switzerlandn',
+  'azurecloud.switzerlandw',
+]);
+
 /** Classifies an address prefix that is not '*' and not an IP/CIDR: a valid tag or not. */
 export function isKnownServiceTag(value: string): boolean {
   const v = value.toLowerCase();
-  if (GLOBAL.has(v) || REGIONAL.has(v)) return true;
+  if (GLOBAL.has(v) || REGIONAL.has(v) || IRREGULAR.has(v)) return true;
   const dot = v.lastIndexOf('.');
   if (dot <= 0) return false;
   const base = v.slice(0, dot);
