@@ -106,6 +106,8 @@ export interface ProtectedItemInit {
   policyName: string;
   currentProtectionState: string;
   protectedItemDataId: string;
+  /** The policy's `policyType` (`V1` Standard, `V2` Enhanced); the item reports it as Compute_ProtectedItem_Get does. */
+  policyType?: string;
 }
 
 /** A RecoveryServicesResources row for an IaaS VM protected item. */
@@ -139,6 +141,7 @@ export function protectedItemRow(init: ProtectedItemInit): Row {
       policyId: init.policyId,
       policyName: init.policyName,
       policyInfo: { name: init.policyName, policyId: init.policyId },
+      ...(init.policyType ? { policyType: init.policyType } : {}),
       currentProtectionState: init.currentProtectionState,
       protectionState: protectionStateOf(init.currentProtectionState, undefined),
       protectionStatus: 'Healthy',
@@ -199,6 +202,8 @@ export function protectedItemBody(row: Readonly<Row>): Record<string, unknown> {
       virtualMachineId: asString(props['virtualMachineId']) ?? vmId,
       workloadType: asString(props['workloadType']) ?? 'VM',
       ...(current ? { currentProtectionState: current } : {}),
+      ...(Array.isArray(props['healthDetails']) ? { healthDetails: props['healthDetails'] } : {}),
+      ...(asRecord(props['kpisHealths']) ? { kpisHealths: props['kpisHealths'] } : {}),
     },
   };
   return body;

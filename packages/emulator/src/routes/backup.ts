@@ -405,6 +405,7 @@ function putItem(ctx: RequestContext) {
       policyName: canonicalPolicyName,
       currentProtectionState,
       protectedItemDataId: String(Math.floor(engine.now() * 1000)),
+      policyType: asString(asRecord(policy['properties'])?.['policyType']) ?? 'V1',
     });
   const vmKey = normId(vmId);
   const op = engine.startLro({
@@ -582,10 +583,28 @@ function triggerBackup(ctx: RequestContext) {
         lastBackupTime: at,
         lastRecoveryPoint: at,
         healthStatus: 'Passed',
+        protectionStatus: 'Healthy',
+        healthDetails: [],
         recoveryPointExpiryTimeInUTC: new Date(expiry).toISOString(),
       });
     },
-    onFailed: () => setItemProps(engine, itemId, { lastBackupStatus: 'Failed', healthStatus: 'ActionRequired' }),
+    // A failed backup leaves the item Protected but Unhealthy, with the failure's title and message in
+    // healthDetails, as live Azure reports it (docs/azure-facts.md §10).
+    onFailed: () =>
+      setItemProps(engine, itemId, {
+        lastBackupStatus: 'Failed',
+        lastBackupTime: engine.isoNow(),
+        healthStatus: 'ActionRequired',
+        protectionStatus: 'Unhealthy',
+        healthDetails: [
+          {
+            code: 400239,
+            title: 'UserErrorGuestAgentStatusUnavailable',
+            message: 'VM Agent unable to communicate with Azure Backup.',
+            recommendations: ['Ensure that the VM agent is installed, running and up to date.'],
+          },
+        ],
+      }),
   });
   newJob(engine, String(vault['id']), 'Backup', String(itemProps['friendlyName'] ?? ''), op);
   return { status: 202, headers: itemAsyncHeaders(engine, itemId, op) };
