@@ -28,7 +28,12 @@ export class InvalidResourceIdError extends Error {
 
 /** The comparison key of an id: lower case, no trailing slash. Two ids are the same resource iff their keys are equal. */
 export function idKey(id: string): string {
-  return id.trim().replace(/\/+$/, '').toLowerCase();
+  // Called for every id of every row and rule: trailing slashes are cut by index, not by a regex, which V8
+  // would try at every position of the id.
+  const trimmed = id.trim();
+  let end = trimmed.length;
+  while (end > 0 && trimmed.charCodeAt(end - 1) === 0x2f) end--;
+  return (end === trimmed.length ? trimmed : trimmed.slice(0, end)).toLowerCase();
 }
 
 /** True when two ARM ids name the same resource. */
