@@ -49,6 +49,8 @@ if ($subscriptions.Count -gt 0) {
       principalId     = @{ value = $env:BACKUP_WARDEN_PRINCIPAL_ID }
       subscriptionIds = @{ value = @($subscriptions) }
       roleName        = @{ value = $roleName }
+      # A central backup subscription (WARDEN_VAULT_SUBSCRIPTION) gets the same grants.
+      vaultSubscriptionId = @{ value = [string]$env:WARDEN_VAULT_SUBSCRIPTION }
     }
   } | ConvertTo-Json -Depth 5 | Set-Content -Path $parametersFile
   Write-Host "backup-warden: granting Reader and '$roleName' in subscriptions $ids"

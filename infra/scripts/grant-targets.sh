@@ -4,6 +4,7 @@
 #   - each management group of WARDEN_MANAGEMENT_GROUPS (infra/targets/targets-managementgroup.bicep);
 #   - the subscriptions of WARDEN_SUBSCRIPTIONS (infra/targets/targets-subscriptions.bicep);
 #   - with neither set, the host subscription (AZURE_SUBSCRIPTION_ID).
+# WARDEN_VAULT_SUBSCRIPTION (a central backup subscription) gets the same grants with the subscriptions.
 # BACKUP_WARDEN_ROLE_NAME overrides the custom role's name (names are unique per tenant).
 # BACKUP_WARDEN_SKIP_GRANTS=true skips this step (when someone else grants the roles).
 # The signed-in az account needs Owner or User Access Administrator at every target.
@@ -55,5 +56,6 @@ if [ -n "$subscriptions" ]; then
   retry az deployment sub create --subscription "$first" --location "$AZURE_LOCATION" \
     --name backup-warden-targets --template-file "$targets/targets-subscriptions.bicep" \
     --parameters principalId="$BACKUP_WARDEN_PRINCIPAL_ID" subscriptionIds="$ids" roleName="$role_name" \
+    ${WARDEN_VAULT_SUBSCRIPTION:+"vaultSubscriptionId=$WARDEN_VAULT_SUBSCRIPTION"} \
     --only-show-errors --output none
 fi

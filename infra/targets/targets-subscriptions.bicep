@@ -23,7 +23,13 @@ param subscriptionIds array = [
 @description('Name of the custom role; role names are unique per tenant, so a second installation needs another.')
 param roleName string = 'backup-warden remediator'
 
+@description('The central backup subscription (WARDEN_VAULT_SUBSCRIPTION) when it is not among subscriptionIds: the identity gets the same two roles there, for the vaults it creates and protects VMs into (Cross Subscription Backup). Empty: none.')
+param vaultSubscriptionId string = ''
+
 var role = loadJsonContent('remediator-role.json')
+
+// The targets plus the central backup subscription, once each.
+var grantedSubscriptionIds = union(subscriptionIds, empty(vaultSubscriptionId) ? [] : [vaultSubscriptionId])
 
 // One definition for every target subscription (a custom role name can exist once per tenant).
 resource remediatorRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
@@ -32,7 +38,7 @@ resource remediatorRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
     roleName: roleName
     description: role.description
     type: 'CustomRole'
-    assignableScopes: [for id in subscriptionIds: '/subscriptions/${id}']
+    assignableScopes: [for id in grantedSubscriptionIds: '/subscriptions/${id}']
     permissions: [
       {
         actions: role.actions
@@ -44,7 +50,7 @@ resource remediatorRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   }
 }
 
-module grants 'grants-subscription.bicep' = [for id in subscriptionIds: {
+module grants 'grants-subscription.bicep' = [for id in grantedSubscriptionIds: {
   name: 'backup-warden-grants-${uniqueString(id, principalId)}'
   scope: subscription(id)
   params: {

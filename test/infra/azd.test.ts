@@ -157,6 +157,14 @@ describe('the hook scripts', () => {
       ]);
     });
 
+    it('grant-targets: the central backup subscription (WARDEN_VAULT_SUBSCRIPTION) with the subscriptions', () => {
+      expect(
+        run('grant-targets.sh', { ...provisioned, WARDEN_SUBSCRIPTIONS: 'sub-a', WARDEN_VAULT_SUBSCRIPTION: 'sub-backup' }),
+      ).toEqual([
+        `deployment sub create --subscription sub-a --location eastus --name backup-warden-targets --template-file ${targets}/targets-subscriptions.bicep --parameters principalId=principal-1 subscriptionIds=["sub-a"] roleName=backup-warden remediator vaultSubscriptionId=sub-backup --only-show-errors --output none`,
+      ]);
+    });
+
     it('grant-targets: a management group alone, and the host subscription when nothing is set', () => {
       expect(run('grant-targets.sh', { ...provisioned, WARDEN_MANAGEMENT_GROUPS: 'mg-prod' })).toEqual([
         `deployment mg create --management-group-id mg-prod --location eastus --name backup-warden-targets --template-file ${targets}/targets-managementgroup.bicep --parameters principalId=principal-1 roleName=backup-warden remediator --only-show-errors --output none`,

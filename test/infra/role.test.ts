@@ -95,10 +95,15 @@ describe.skipIf(!findBicep())('backup-warden remediator, compiled', () => {
     expect((subscriptions?.resource['properties'] as RoleDefinition).copy).toEqual([
       expect.objectContaining({
         name: 'assignableScopes',
-        count: "[length(parameters('subscriptionIds'))]",
-        input: "[format('/subscriptions/{0}', parameters('subscriptionIds')[copyIndex('assignableScopes')])]",
+        count: "[length(variables('grantedSubscriptionIds'))]",
+        input: "[format('/subscriptions/{0}', variables('grantedSubscriptionIds')[copyIndex('assignableScopes')])]",
       }),
     ]);
+    // The targets plus the central backup subscription (vaultSubscriptionId, WARDEN_VAULT_SUBSCRIPTION), once each.
+    expect(subscriptions?.template.variables?.['grantedSubscriptionIds']).toBe(
+      "[union(parameters('subscriptionIds'), if(empty(parameters('vaultSubscriptionId')), createArray(), createArray(parameters('vaultSubscriptionId'))))]",
+    );
+    expect(subscriptions?.template.parameters?.['vaultSubscriptionId']?.defaultValue).toBe('');
     expect(subscriptions?.template.parameters?.['subscriptionIds']?.defaultValue).toEqual([
       '[subscription().subscriptionId]',
     ]);
@@ -108,8 +113,8 @@ describe.skipIf(!findBicep())('backup-warden remediator, compiled', () => {
   it('is assigned, with Reader, in every target subscription, to the compliance identity as a service principal', () => {
     const subscriptions = definitions[0] as (typeof definitions)[number];
     const grants = resourcesOf(subscriptions.template).find((r) => r.type === 'Microsoft.Resources/deployments');
-    expect(grants?.['copy']).toEqual({ name: 'grants', count: "[length(parameters('subscriptionIds'))]" });
-    expect(grants?.['subscriptionId']).toBe("[parameters('subscriptionIds')[copyIndex()]]");
+    expect(grants?.['copy']).toEqual({ name: 'grants', count: "[length(variables('grantedSubscriptionIds'))]" });
+    expect(grants?.['subscriptionId']).toBe("[variables('grantedSubscriptionIds')[copyIndex()]]");
     const inner = module(scopeOf(subscriptions.template, { principalId: 'p' }), String(grants?.name));
     const assignments = resourcesOf(inner.template)
       .filter((r) => r.type === 'Microsoft.Authorization/roleAssignments')
