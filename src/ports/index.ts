@@ -49,6 +49,8 @@ export interface ActionResult {
   detail?: string;
   /** For a failure: whether retrying it may succeed (a later run or a queue retry), else it needs a person. */
   retryable?: boolean;
+  /** What the decision rested on, JSON-friendly (e.g. the plan's and Azure's views for `effective-rules-disagree`). */
+  evidence?: Record<string, unknown>;
   durationMs: number;
 }
 

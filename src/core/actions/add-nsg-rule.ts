@@ -126,6 +126,10 @@ export const addNsgRule: ActionDefinition<AddNsgRuleAction> = {
       usedBy: 'networkClient.securityRules.beginCreateOrUpdateAndWait',
     },
     {
+      operation: 'Microsoft.Network/virtualNetworks/subnets/read',
+      usedBy: 'networkClient.subnets.get (a NIC in a subnet the NSG is attached to, for the effective rules)',
+    },
+    {
       operation: 'Microsoft.Network/networkInterfaces/effectiveNetworkSecurityGroups/action',
       usedBy: 'networkClient.networkInterfaces.listEffectiveNetworkSecurityGroups (ground truth before the write)',
     },

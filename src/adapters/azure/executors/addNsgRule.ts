@@ -7,6 +7,7 @@ import type { SecurityRule } from '@azure/arm-network';
 import type { AddNsgRuleAction, SecurityRuleParams } from '../../../core/actions';
 import { idKey, parseResourceId } from '../../../core/ids';
 import { isInProgressError, statusCodeOf, toAzureErrorInfo } from '../errors';
+import { confirmEffectiveBlock } from '../effectiveRules';
 import { failed, skipped, succeeded, type Executor } from './types';
 
 /** The set of the singular and plural forms of a rule field, for order- and case-insensitive comparison. */
@@ -67,6 +68,10 @@ export const addNsgRuleExecutor: Executor<AddNsgRuleAction> = {
         message: `NSG ${action.target} already has a rule named '${sameName.name ?? wanted.name}' with different content (priority ${sameName.priority ?? '?'}, ${sameName.direction ?? '?'} ${sameName.access ?? '?'}); it is left as it is`,
       });
     }
+
+    // Ground truth: Azure's effective rules on a NIC behind this NSG must block backup egress as planned.
+    const check = await confirmEffectiveBlock(azure, action, current);
+    if (!check.agrees) return { status: 'skipped', detail: check.detail, evidence: check.evidence };
 
     // A new rule is created only if no rule has the name (If-None-Match: *); a failed one of ours is written
     // again only if it is still the one read above (If-Match: its etag). Either way a rule someone wrote in
