@@ -359,7 +359,11 @@ export function vaultRow(
       publicNetworkAccess: 'Enabled',
       privateEndpointStateForBackup: 'None',
       privateEndpointStateForSiteRecovery: 'None',
-      redundancySettings: { standardTierStorageRedundancy: redundancy, crossRegionRestore: 'Disabled' },
+      // Cross-region restore on where it applies (GRS), as a well-kept vault has it; ARM's default is Disabled.
+      redundancySettings: {
+        standardTierStorageRedundancy: redundancy,
+        crossRegionRestore: redundancy === 'GeoRedundant' ? 'Enabled' : 'Disabled',
+      },
       securitySettings: { softDeleteSettings: { softDeleteState: 'Enabled', softDeleteRetentionPeriodInDays: 14 } },
     },
   };
@@ -691,6 +695,11 @@ export function sampleEstate(): Row[] {
         recommendations: ['Ensure that the VM has network connectivity to Azure Storage (Storage service tag).'],
       },
     ],
+  });
+
+  // The prod eastus vault was created with ARM's default: no cross-region restore (reported, never changed).
+  patchProperties(rows, prodEusVault, {
+    redundancySettings: { standardTierStorageRedundancy: 'GeoRedundant', crossRegionRestore: 'Disabled' },
   });
 
   // The central backup subscription: a secure GRS vault in eastus, used when vaultSubscription names it.

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kustoAnalyser, type ColumnType } from '../support/kusto';
 
-/** The columns of Resources and RecoveryServicesResources that the queries use. */
+/** The columns of Resources, RecoveryServicesResources and ResourceContainers that the queries use. */
 const SCHEMA: Record<string, Record<string, ColumnType>> = {
   Resources: {
     id: 'String',
@@ -30,6 +30,15 @@ const SCHEMA: Record<string, Record<string, ColumnType>> = {
     subscriptionId: 'String',
     properties: 'Dynamic',
   },
+  ResourceContainers: {
+    id: 'String',
+    name: 'String',
+    type: 'String',
+    location: 'String',
+    resourceGroup: 'String',
+    subscriptionId: 'String',
+    managedBy: 'String',
+  },
 };
 
 const dir = join(__dirname, '../../src/queries');
@@ -43,10 +52,12 @@ describe('src/queries/*.kql', () => {
   it('holds one query per inventory kind', () => {
     expect(files).toEqual([
       'azure-firewalls.kql',
+      'backup-policies.kql',
       'network-interfaces.kql',
       'network-manager-admin-rules.kql',
       'network-security-groups.kql',
       'protected-items.kql',
+      'resource-groups.kql',
       'route-tables.kql',
       'vaults.kql',
       'virtual-machines.kql',

@@ -332,7 +332,7 @@ describe('vm-policy-incompatible', () => {
 });
 
 describe('vault-crr-disabled and vault-classic-alerts', () => {
-  /** A vault row as ARM's defaults shape it (crossRegionRestore Disabled), with `props` merged one level deep. */
+  /** A vault row (GRS, cross-region restore on unless `props` says otherwise), `props` merged one level deep. */
   function vault(props: Record<string, unknown>, redundancy = 'GeoRedundant'): Row {
     const row = aVault('rsv1', { redundancy }) as Row;
     const merged: Record<string, unknown> = { ...row.properties };
@@ -388,8 +388,8 @@ describe('vault-crr-disabled and vault-classic-alerts', () => {
       classic: false,
     },
     {
-      name: 'ARM defaults on GRS (crossRegionRestore Disabled, no monitoring settings)',
-      row: vault({}),
+      name: "ARM's default on GRS (crossRegionRestore Disabled, no monitoring settings)",
+      row: vault({ redundancySettings: { crossRegionRestore: 'Disabled' } }),
       crr: true,
       classic: false,
     },
