@@ -36,13 +36,13 @@ export class Inventory {
   readonly virtualNetworks = new Map<string, VirtualNetwork>();
   readonly subnets = new Map<string, Subnet>();
   readonly vaults = new Map<string, Vault>();
-  /** Rows that could not be used, with their index and id. */
   /** Azure IaaS VM backup policies, by lower-case id. */
   readonly backupPolicies = new Map<string, BackupPolicy>();
   /** Resource groups (ResourceContainers), by lower-case `{subscription}/{name}`. */
   readonly resourceGroups = new Map<string, ResourceGroup>();
   /** Route tables, firewalls and their policies, security admin rules and the service tag catalogue. */
   readonly network = new NetworkInventory();
+  /** Rows that could not be used, with their index and id. */
   readonly problems: RowProblem[] = [];
   /** Number of rows read, valid or not. */
   rowCount = 0;
@@ -52,6 +52,8 @@ export class Inventory {
   /** Protected items by their own id key, in the same last-row order. */
   private readonly itemIndex = new Map<string, ProtectedItem>();
   private readonly protectionIndex = new Map<string, Map<string, ProtectedItem>>();
+  /** protectionOf's answers, built on first ask and dropped when that VM's items change. */
+  private readonly protectionLists = new Map<string, ProtectedItem[]>();
   private readonly subscriptionSet = new Set<string>();
   private vmList: VirtualMachine[] | undefined;
   private itemList: ProtectedItem[] | undefined;
@@ -124,7 +126,11 @@ export class Inventory {
       case 'protectedItem': {
         const itemKey = idKey(parsed.value.id);
         const previous = this.itemIndex.get(itemKey);
-        if (previous) this.protectionIndex.get(idKey(previous.sourceResourceId))?.delete(itemKey);
+        if (previous) {
+          const previousVm = idKey(previous.sourceResourceId);
+          this.protectionIndex.get(previousVm)?.delete(itemKey);
+          this.protectionLists.delete(previousVm);
+        }
         this.itemIndex.delete(itemKey);
         this.itemIndex.set(itemKey, parsed.value);
         this.itemList = undefined;
@@ -133,17 +139,18 @@ export class Inventory {
         if (!forVm) this.protectionIndex.set(key, (forVm = new Map<string, ProtectedItem>()));
         forVm.delete(itemKey);
         forVm.set(itemKey, parsed.value);
+        this.protectionLists.delete(key);
         const sub = subscriptionOf(parsed.value.id);
         if (sub) this.subscriptionSet.add(sub);
         break;
       }
-      case 'ignored':
-        break;
       case 'backupPolicy':
         this.backupPolicies.set(idKey(parsed.value.id), parsed.value);
         break;
       case 'resourceGroup':
         this.resourceGroups.set(groupKey(parsed.value.subscriptionId, parsed.value.name), parsed.value);
+        break;
+      case 'ignored':
         break;
       default:
         assertNever(parsed, 'row kind');
@@ -174,12 +181,17 @@ export class Inventory {
 
   /** The protected items whose source is this VM, in any vault of any subscription. */
   protectionOf(vmId: string): ProtectedItem[] {
-    const forVm = this.protectionIndex.get(idKey(vmId));
-    return forVm ? [...forVm.values()] : [];
+    const key = idKey(vmId);
+    let list = this.protectionLists.get(key);
+    if (!list) {
+      const forVm = this.protectionIndex.get(key);
+      if (!forVm) return [];
+      list = [...forVm.values()];
+      this.protectionLists.set(key, list);
+    }
+    return list;
   }
 
-  /** The vault with this id. */
-  vault(id: string): Vault | undefined {
   /** The backup policy with this id, when the inventory has it. */
   policy(id: string | undefined): BackupPolicy | undefined {
     return id ? this.backupPolicies.get(idKey(id)) : undefined;
@@ -195,6 +207,8 @@ export class Inventory {
     return this.resourceGroups.get(groupKey(subscriptionId, name));
   }
 
+  /** The vault with this id. */
+  vault(id: string): Vault | undefined {
     return this.vaults.get(idKey(id));
   }
 
