@@ -224,6 +224,8 @@ export class Inventory {
     if (!this.vaultsByRegion) {
       const byRegion = new Map<string, Vault[]>();
       for (const v of this.vaults.values()) {
+        // A vault whose creation did not succeed protects nothing: the planner repairs it instead of using it.
+        if (v.provisioningState !== undefined && v.provisioningState !== 'Succeeded') continue;
         const key = `${v.subscriptionId}|${normaliseLocation(v.location)}`;
         const list = byRegion.get(key);
         if (list) list.push(v);

@@ -30,6 +30,8 @@ export interface SecurityRule {
   destinationApplicationSecurityGroupIds: string[];
   /** True for the platform's default rules (priority 65000+). */
   isDefault: boolean;
+  /** `provisioningState` when the row carries it; an allow rule that is not `Succeeded` does not count. */
+  provisioningState?: string;
 }
 
 /** A network security group with its custom and default rules. */
@@ -149,6 +151,8 @@ export interface BackupPolicy {
 export interface Vault {
   id: string;
   name: string;
+  /** `provisioningState` when the row carries it; a vault that is not `Succeeded` is no protection target. */
+  provisioningState?: string;
   location: string;
   subscriptionId: string;
   resourceGroup: string;

@@ -345,9 +345,13 @@ export function fromSecurityRule(raw: unknown, isDefault: boolean): SecurityRule
   if (!access) throw new Error(`rule '${r.name}': access '${p.access}' is neither Allow nor Deny`);
   const direction = canonicalDirection(p.direction);
   if (!direction) throw new Error(`rule '${r.name}': direction '${p.direction}' is neither Inbound nor Outbound`);
+  const priority = Number(p.priority);
+  // Custom rules take 100-4096 (docs/azure-facts.md §3); anything else is a row the tool cannot reason about.
+  if (!isDefault && !(Number.isInteger(priority) && priority >= 100 && priority <= 4096))
+    throw new Error(`rule '${r.name}': priority ${String(p.priority)} is not an integer in 100-4096`);
   const rule: SecurityRule = {
     name: r.name,
-    priority: Number(p.priority),
+    priority,
     direction,
     access,
     protocol: p.protocol,
@@ -360,6 +364,8 @@ export function fromSecurityRule(raw: unknown, isDefault: boolean): SecurityRule
     isDefault,
   };
   if (r.id) rule.id = r.id;
+  const state = (raw as { properties?: { provisioningState?: unknown } }).properties?.provisioningState;
+  if (typeof state === 'string' && state !== '') rule.provisioningState = state;
   return rule;
 }
 
@@ -487,7 +493,12 @@ export function fromResourceGraphRow(raw: unknown): ParsedRow {
         location,
         subscriptionId,
         resourceGroup,
-        securityRules: convert(p.data.securityRules, false, 'securityRules'),
+        // An allow rule whose provisioning did not succeed allows nothing: it does not count, so the next plan
+        // writes it again. A deny rule counts whatever its state: a doubt never opens a path.
+        securityRules: convert(p.data.securityRules, false, 'securityRules').filter(
+          (rule) =>
+            rule.access !== 'Allow' || rule.provisioningState === undefined || rule.provisioningState === 'Succeeded',
+        ),
         defaultSecurityRules: convert(p.data.defaultSecurityRules, true, 'defaultSecurityRules'),
       };
       return { kind: 'networkSecurityGroup', value: nsg };
@@ -530,6 +541,8 @@ export function fromResourceGraphRow(raw: unknown): ParsedRow {
       const immutability = p.data.securitySettings?.immutabilitySettings?.state;
       if (immutability) vault.immutabilityState = immutability;
       if (p.data.publicNetworkAccess) vault.publicNetworkAccess = p.data.publicNetworkAccess;
+      const state = (props as { provisioningState?: unknown }).provisioningState;
+      if (typeof state === 'string' && state !== '') vault.provisioningState = state;
       return { kind: 'vault', value: vault };
     }
     case RESOURCE_TYPES.protectedItem: {

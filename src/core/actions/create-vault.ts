@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { idKey } from '../ids';
+import { sameLocation } from '../regions';
 import { actionFields, type ActionDefinition } from './types';
 import {
   designationsOf,
@@ -58,7 +59,17 @@ export const createVault: ActionDefinition<CreateVaultAction> = {
         for (const k of keys) ctx.unplanned.set(k, 'invalid-vault-name');
         continue;
       }
-      const taken = inventory.vaultsNamed(vaultSubscriptionFor(vm, config), name);
+      // The tool's own vault whose creation failed (same id and region) is not "taken": it is created again.
+      const taken = inventory
+        .vaultsNamed(vaultSubscriptionFor(vm, config), name)
+        .filter(
+          (v) =>
+            !(
+              idKey(v.id) === idKey(target) &&
+              sameLocation(v.location, vm.location) &&
+              v.provisioningState === 'Failed'
+            ),
+        );
       if (taken.length > 0) {
         ctx.warn(
           `vault name '${name}' is already used in subscription ${vm.subscriptionId} by ${taken.map((v) => `${v.id} (${v.location})`).join(', ')}; change vaultNameTemplate`,

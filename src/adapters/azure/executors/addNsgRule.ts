@@ -69,9 +69,12 @@ export const addNsgRuleExecutor: Executor<AddNsgRuleAction> = {
       });
     }
 
-    // Ground truth: Azure's effective rules on a NIC behind this NSG must block backup egress as planned.
-    const check = await confirmEffectiveBlock(azure, action, current);
-    if (!check.agrees) return { status: 'skipped', detail: check.detail, evidence: check.evidence };
+    // Ground truth: Azure's effective rules on a NIC behind this NSG must block backup egress as planned. Writing
+    // our own failed rule again needs no such check: its content is already there, it just never took effect.
+    if (!reapply) {
+      const check = await confirmEffectiveBlock(azure, action, current);
+      if (!check.agrees) return { status: 'skipped', detail: check.detail, evidence: check.evidence };
+    }
 
     // A new rule is created only if no rule has the name (If-None-Match: *); a failed one of ours is written
     // again only if it is still the one read above (If-Match: its etag). Either way a rule someone wrote in

@@ -75,7 +75,13 @@ export const createVaultExecutor: Executor<CreateVaultAction> = {
         if (statusCodeOf(e) === 404) return undefined;
         throw e;
       });
-    if (existing) {
+    // A vault of this name whose creation failed, in the wanted region, is written again, but only while it is
+    // the one just read (If-Match: its etag); any other existing vault is left as it is.
+    const repairEtag =
+      existing && sameLocation(existing.location, location) && existing.properties?.provisioningState === 'Failed'
+        ? (existing.etag ?? '*')
+        : undefined;
+    if (existing && repairEtag === undefined) {
       if (sameLocation(existing.location, location)) return skipped('already-exists');
       return failed({
         code: 'VaultExistsInAnotherLocation',
@@ -142,13 +148,16 @@ export const createVaultExecutor: Executor<CreateVaultAction> = {
               {
                 updateIntervalInMs: azure.pollIntervalMs,
                 abortSignal,
-                requestOptions: { headers: { 'If-None-Match': '*' } },
+                requestOptions: {
+                  headers: repairEtag === undefined ? { 'If-None-Match': '*' } : { 'If-Match': repairEtag },
+                },
               },
             ),
           readBack,
         ),
       );
-      return succeeded(how === 'verified' ? `${detail} (verified by reading it back)` : detail);
+      const what = repairEtag === undefined ? detail : 'recreated-after-failed-provisioning';
+      return succeeded(how === 'verified' ? `${what} (verified by reading it back)` : what);
     } catch (error) {
       if (statusCodeOf(error) === 412) return skipped('already-exists');
       throw error;
