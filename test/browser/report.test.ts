@@ -63,10 +63,10 @@ describe.skipIf(!executablePath)('the HTML report in headless Chromium', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('states the score first: 3 of 33 VMs in scope are compliant', async () => {
-    expect(await page.title()).toMatch(/VM backup compliance 9\.0%/);
-    expect(await page.locator('#score').textContent()).toBe('9.0%');
-    expect(await page.locator('header p').textContent()).toContain('3 of 33 VMs in scope are compliant');
+  it('states the score first: 3 of 35 VMs in scope are compliant', async () => {
+    expect(await page.title()).toMatch(/VM backup compliance 8\.5%/);
+    expect(await page.locator('#score').textContent()).toBe('8.5%');
+    expect(await page.locator('header p').textContent()).toContain('3 of 35 VMs in scope are compliant');
     await page.screenshot({ path: join(ARTIFACTS, 'report-top.png') });
   });
 
@@ -90,10 +90,10 @@ describe.skipIf(!executablePath)('the HTML report in headless Chromium', () => {
 
   it('lists every VM, compliant ones too, and the filter box narrows the table', async () => {
     const rows = page.locator('#vm-table tbody tr');
-    expect(await rows.count()).toBe(36);
-    expect(await page.locator('#vm-count').textContent()).toBe('36 of 36 VMs');
+    expect(await rows.count()).toBe(38);
+    expect(await page.locator('#vm-count').textContent()).toBe('38 of 38 VMs');
     await page.fill('#vm-filter', 'jpe');
-    expect(await page.locator('#vm-count').textContent()).toBe('4 of 36 VMs');
+    expect(await page.locator('#vm-count').textContent()).toBe('4 of 38 VMs');
     expect(await page.locator('#vm-table tbody tr:visible').count()).toBe(4);
     await page.locator('#vm-table').screenshot({ path: join(ARTIFACTS, 'report-filtered.png') });
     await page.fill('#vm-filter', '');

@@ -22,10 +22,10 @@ describe('warden plan', () => {
     const doc = JSON.parse(r.stdout) as { summary: Record<string, unknown>; findings: unknown[]; actions: unknown[] };
     expect(Object.keys(doc)).toEqual(['summary', 'findings', 'actions', 'score', 'vms']);
     expect(doc.summary).toMatchObject({
-      resources: 101,
+      resources: 106,
       findings: doc.findings.length,
       exempt: 5,
-      actions: 27,
+      actions: 28,
       truncated: false,
     });
     expect(Array.isArray(doc.summary.warnings)).toBe(true);
@@ -34,8 +34,8 @@ describe('warden plan', () => {
   it('prints readable tables by default', async () => {
     const r = await run(['plan', '--snapshot', sample]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('VMs with findings (30 non-compliant, 3 exempt)');
-    expect(r.stdout).toContain('Planned actions (27)');
+    expect(r.stdout).toContain('VMs with findings (32 non-compliant, 3 exempt)');
+    expect(r.stdout).toContain('Planned actions (28)');
     expect(r.stdout).toMatch(/create-vault\s+rg-backup-warden\/rsv-backup-japaneast/);
   });
 
@@ -60,7 +60,7 @@ describe('warden plan', () => {
     const r = await run(['plan', '--snapshot', a, '--snapshot', b, '--format', 'json', '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(JSON.parse(readFileSync(out, 'utf8')).summary.actions).toBe(27);
+    expect(JSON.parse(readFileSync(out, 'utf8')).summary.actions).toBe(28);
   });
 
   it('reports a bad row as a warning with its index and id, and plans the rest', async () => {
@@ -84,7 +84,7 @@ describe('warden plan', () => {
     expect(doc.summary.warnings[0]).toMatch(
       /^row 0 \(\/subscriptions\/s1\/.*\/n1\): properties\.securityRules\[0\]: properties\.priority/,
     );
-    expect(doc.summary.actions).toBe(27);
+    expect(doc.summary.actions).toBe(28);
   });
 
   it.each([

@@ -53,12 +53,12 @@ describe('the table', () => {
       summary: { open: number; exempt: number; actions: number };
     };
     expect(r.stdout).toContain(
-      `Compliance 9.0% (3 of 33 VMs), 3 exempt · ${summary.open} open findings, ${summary.exempt} exempt · ${summary.actions} actions`,
+      `Compliance 8.5% (3 of 35 VMs), 3 exempt · ${summary.open} open findings, ${summary.exempt} exempt · ${summary.actions} actions`,
     );
-    expect(r.stdout.replace(/\s+/g, ' ')).toContain('coverage: complete (2 subscriptions read)');
-    expect(r.stdout).toMatch(/by subscription: 8f3c1b2a… 11\.5% \(3\/26\) · b7e2d9c4… 0\.0% \(0\/7\)/);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('coverage: complete (3 subscriptions read)');
+    expect(r.stdout).toMatch(/by subscription: 8f3c1b2a… 11\.5% \(3\/26\) · b7e2d9c4… 0\.0% \(0\/9\)/);
     expect(r.stdout).toMatch(
-      /by region: +eastus 10\.5% \(2\/19\) · japaneast 0\.0% \(0\/4\) · westeurope 10\.0% \(1\/10\)/,
+      /by region: +eastus 10\.5% \(2\/19\) · japaneast 0\.0% \(0\/4\) · westeurope 8\.3% \(1\/12\)/,
     );
     expect(r.stdout).toContain('Compliant VMs (3)\nvm-app-eus-01, vm-app-eus-02, vm-app-weu-01');
   });
@@ -89,10 +89,10 @@ describe('--format markdown, csv and json', () => {
   it('markdown states the score and lists every VM with findings, and the compliant ones', async () => {
     const r = await runWarden(['plan', '--snapshot', sample, '--format', 'markdown']);
     expect(r.code).toBe(1);
-    expect(r.stdout.startsWith('## warden plan: compliance 9.0% (3 of 33 VMs)')).toBe(true);
+    expect(r.stdout.startsWith('## warden plan: compliance 8.5% (3 of 35 VMs)')).toBe(true);
     expect(r.stdout).toContain('| VM | Subscription | Resource group | Region | Status | Findings | What happens |');
     expect(r.stdout).toContain('<details><summary>Compliant VMs (3)</summary>');
-    expect(r.stdout).toContain('| overall | 9.0% | 3 | 33 | 3 |');
+    expect(r.stdout).toContain('| overall | 8.5% | 3 | 35 | 3 |');
     expect(r.stderr).toBe('');
     expect(mdCell('a|b\n<x>')).toBe('a\\|b<br>\\<x\\>');
   });
@@ -119,8 +119,8 @@ describe('--format markdown, csv and json', () => {
       score: { overall: { compliant: number; inScope: number; percent: number } };
       vms: { name: string; verdict: string }[];
     };
-    expect(doc.score.overall).toEqual({ compliant: 3, inScope: 33, exempt: 3, percent: 9 });
-    expect(doc.vms).toHaveLength(36);
+    expect(doc.score.overall).toEqual({ compliant: 3, inScope: 35, exempt: 3, percent: 8.5 });
+    expect(doc.vms).toHaveLength(38);
     expect(doc.vms.filter((v) => v.verdict === 'compliant').map((v) => v.name)).toEqual([
       'vm-app-eus-01',
       'vm-app-eus-02',
@@ -147,7 +147,7 @@ describe('incomplete coverage', () => {
     const text = await runWarden(['plan', '--snapshot', file]);
     expect(text.code).toBe(4);
     expect(text.stdout.replace(/\s+/g, ' ')).toMatch(
-      /Compliance 9\.0% \(3 of 33 VMs\) of what could be read \(coverage INCOMPLETE\)/,
+      /Compliance 8\.5% \(3 of 35 VMs\) of what could be read \(coverage INCOMPLETE\)/,
     );
     expect(text.stdout.replace(/\s+/g, ' ')).toContain('coverage: INCOMPLETE: 1 row(s) rejected');
     const html = await runWarden(['plan', '--snapshot', file, '--format', 'html']);
@@ -167,9 +167,9 @@ describe('--format html', () => {
     expect(html).toContain("default-src 'none'");
     expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
     expect(html).not.toMatch(/@import|url\(/);
-    expect(html).toContain('<span id="score">9.0%</span>');
+    expect(html).toContain('<span id="score">8.5%</span>');
     expect(html).toContain('id="vm-filter"');
-    expect((html.match(/<tr data-verdict=/g) ?? []).length).toBe(36);
+    expect((html.match(/<tr data-verdict=/g) ?? []).length).toBe(38);
   });
 
   it('escapes every value of the estate', async () => {
@@ -200,7 +200,7 @@ describe('warden explain', () => {
     );
     expect(r.stdout).toMatch(/▶ decides 1000 Deny Deny-All-Outbound/);
     expect(r.stdout).toMatch(/\+ planned 999 Allow AllowAzureBackupStorage-EastUS/);
-    expect(r.stdout).toContain('#4 add-nsg-rule: AllowAzureBackupStorage-EastUS priority 999 → Storage.EastUS:8443');
+    expect(r.stdout).toContain('#5 add-nsg-rule: AllowAzureBackupStorage-EastUS priority 999 → Storage.EastUS:8443');
   });
 
   it('says why nothing is done, and finds a VM by resourceGroup/name or id in any case', async () => {
@@ -227,7 +227,7 @@ describe('warden explain', () => {
   it('exits 2 for a VM that is not there, or no VM at all', async () => {
     const r = await runWarden(['explain', 'vm-nope', '--snapshot', sample]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("explain: no VM 'vm-nope' in samples/sample-estate.json (36 VMs)");
+    expect(r.stderr).toContain("explain: no VM 'vm-nope' in samples/sample-estate.json (38 VMs)");
     expect((await runWarden(['explain', '--snapshot', sample])).code).toBe(2);
   });
 });

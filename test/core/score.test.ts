@@ -25,11 +25,11 @@ const DEV = 'b7e2d9c4-1a3f-4e8b-9c0d-5f6a7b8c9d01';
 describe('the compliance score', () => {
   it('counts compliant VMs of the VMs in scope, exempt VMs apart', () => {
     const card = scorecardOf(standings);
-    expect(card.overall).toEqual({ compliant: 3, inScope: 33, exempt: 3, percent: 9 });
+    expect(card.overall).toEqual({ compliant: 3, inScope: 35, exempt: 3, percent: 8.5 });
     expect(card.bySubscription[PROD]).toEqual({ compliant: 3, inScope: 26, exempt: 2, percent: 11.5 });
-    expect(card.bySubscription[DEV]).toEqual({ compliant: 0, inScope: 7, exempt: 1, percent: 0 });
+    expect(card.bySubscription[DEV]).toEqual({ compliant: 0, inScope: 9, exempt: 1, percent: 0 });
     expect(Object.keys(card.byRegion).sort()).toEqual(['eastus', 'japaneast', 'westeurope']);
-    expect(formatScore(card.overall)).toBe('9.0% (3 of 33 VMs)');
+    expect(formatScore(card.overall)).toBe('8.5% (3 of 35 VMs)');
   });
 
   it('is n/a, never 100%, when no VM is in scope', () => {
@@ -59,7 +59,7 @@ describe('the compliance score', () => {
   });
 
   it('projects the score the plan reaches when every action succeeds', () => {
-    expect(projectedScoreOf(standings, report)).toEqual({ compliant: 26, inScope: 33, exempt: 3, percent: 78.7 });
+    expect(projectedScoreOf(standings, report)).toEqual({ compliant: 25, inScope: 35, exempt: 3, percent: 71.4 });
     expect(projectedScoreOf(standings, { ...report, actions: [] }).compliant).toBe(3);
   });
 });

@@ -170,6 +170,25 @@ const RULE_PHRASE: Record<string, [string, string]> = {
     'protected item backs up a VM that no longer exists',
     'protected items back up VMs that no longer exist',
   ],
+  'vm-backup-failing': ['VM has backups failing or late', 'VMs have backups failing or late'],
+  'vm-backup-unsupported': [
+    'VM is configured in a way Azure Backup cannot protect',
+    'VMs are configured in a way Azure Backup cannot protect',
+  ],
+  'vm-policy-incompatible': [
+    'VM has a backup policy type it cannot use',
+    'VMs have a backup policy type they cannot use',
+  ],
+  'backup-egress-via-appliance': [
+    'VM sends backup traffic through a virtual appliance or gateway',
+    'VMs send backup traffic through a virtual appliance or gateway',
+  ],
+  'vault-crr-disabled': [
+    'geo-redundant vault has cross-region restore off',
+    'geo-redundant vaults have cross-region restore off',
+  ],
+  'vault-classic-alerts': ['vault still uses classic alerts', 'vaults still use classic alerts'],
+  'vault-soft-delete-disabled': ['vault has soft delete off', 'vaults have soft delete off'],
 };
 
 const KIND_NOUN: Record<string, [string, string]> = {
@@ -185,7 +204,10 @@ function headline(a: Assessment): string {
   const wrong = RULES.map((r) => ({ r, n: open.filter((f) => f.ruleId === r.id).length }))
     .filter((x) => x.n > 0)
     .sort((x, y) => y.n - x.n)
-    .map((x) => `<b>${x.n}</b> ${esc(RULE_PHRASE[x.r.id]?.[x.n === 1 ? 0 : 1] ?? `× ${x.r.id}`)}`);
+    .map(
+      (x) =>
+        `<b>${x.n}</b> ${esc(RULE_PHRASE[x.r.id]?.[x.n === 1 ? 0 : 1] ?? `finding${x.n === 1 ? '' : 's'} of ${x.r.id}`)}`,
+    );
   const kinds = new Map<string, number>();
   for (const x of a.report.actions) kinds.set(x.kind, (kinds.get(x.kind) ?? 0) + 1);
   const plan = [...kinds].map(([k, n]) => `${n} ${esc((KIND_NOUN[k] ?? [k, k])[n === 1 ? 0 : 1])}`);

@@ -177,10 +177,11 @@ export function renderText(view: ReportView, a: Assessment, p: Paint, width: num
     } else {
       // A narrow terminal: each VM on its own line, its findings indented below it at full width.
       for (const s of flagged) {
-        const mark = s.verdict === 'exempt' ? p.dim('exempt') : p.red('open  ');
-        out.push(
-          `${mark} ${p.bold(s.name)}  ${subscriptionLabel(s.subscriptionId, names)}/${s.resourceGroup}  ${s.location}`,
-        );
+        const mark = s.verdict === 'exempt' ? 'exempt' : 'open  ';
+        const first = `${s.verdict === 'exempt' ? p.dim(mark) : p.red(mark)} ${p.bold(s.name)}`;
+        const where = `${subscriptionLabel(s.subscriptionId, names)}/${s.resourceGroup}  ${s.location}`;
+        if (mark.length + 1 + s.name.length + 2 + where.length <= w) out.push(`${first}  ${where}`);
+        else out.push(first, ...wrap(where, w - 7).map((l) => `       ${l}`));
         for (const f of s.findings)
           out.push(...wrap(findingLine(f, report), w - 9).map((l, i) => `${i === 0 ? '  - ' : '    '}${l}`));
       }
