@@ -4,7 +4,9 @@
  * or input, 3 the run itself failed, 4 the coverage is incomplete. Reports go to stdout (or --out); progress and errors go to stderr.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { finalState, review, type Assessment, type Review } from '../app/review';
 import { exitCodeOf } from '../core/report';
@@ -24,6 +26,7 @@ import {
 } from '../composition';
 import { onResourceWritten, type EventResult } from '../app/onResourceWritten';
 import { TransientFailureError } from '../app/transient';
+import { cappedPerRun } from '../app/runCap';
 import type { Action } from '../core/model';
 import type { ActionResult, InventorySource, Ledger, LedgerEntry, LedgerStatus, ProgressListener } from '../ports';
 import { commandHelp, COMMANDS, globalHelp } from './help';
@@ -111,14 +114,33 @@ function formatOf<F extends string>(command: string, value: unknown, allowed: re
   throw new UsageError(`--format: expected ${allowed.join(', ')}; got '${String(value)}'`, command);
 }
 
+/**
+ * Checks that `--out` can be written before anything runs (an apply must not change Azure and then lose its
+ * report): an existing file must be writable, a new one's folder must exist and be writable.
+ */
+async function checkOut(outFile: string | undefined, command: string): Promise<void> {
+  if (outFile === undefined) return;
+  if (outFile.trim() === '') throw new UsageError('--out: expected a file name', command);
+  const cannot = (why: string): UsageError => new UsageError(`--out ${outFile}: cannot write: ${why}`, command);
+  const found = await stat(outFile).catch(() => undefined);
+  if (found?.isDirectory()) throw cannot('it is a folder');
+  try {
+    await access(found ? outFile : dirname(outFile) || '.', fsConstants.W_OK);
+  } catch (e) {
+    throw cannot((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+  }
+}
+
 async function emit(text: string, outFile: string | undefined, ctx: Ctx): Promise<void> {
   const body = text.endsWith('\n') ? text : `${text}\n`;
   if (outFile) {
     try {
       await writeFile(outFile, body);
     } catch (e) {
-      throw new UsageError(
-        `--out ${outFile}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      // Checked before the run, yet failed now: the report still reaches stdout, then the run fails (exit 3).
+      ctx.out.stdout(body);
+      throw new Error(
+        `--out ${outFile}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; the report went to stdout`,
       );
     }
     ctx.out.stderr(`wrote ${outFile}\n`);
@@ -237,6 +259,7 @@ async function planCommand(args: string[], ctx: Ctx): Promise<number> {
   });
   if (!values.snapshot?.length) throw new UsageError('--snapshot FILE is required', 'plan');
   const format = formatOf('plan', values.format, REPORT_FORMATS, 'table');
+  await checkOut(values.out, 'plan');
   const config = configFor('plan', values.config, ctx);
   const engine = engineConfigOf(config);
   const r = await review({ inventory: snapshotInventory(values.snapshot), clock: systemClock, config: engine });
@@ -295,6 +318,7 @@ async function sweepCommand(args: string[], ctx: Ctx): Promise<number> {
     out: { type: 'string' },
   });
   const format = formatOf('sweep', values.format, REPORT_FORMATS, 'table');
+  await checkOut(values.out, 'sweep');
   requireStorageLedger('sweep', values.ledger);
   const config = configFor('sweep', values.config, ctx);
   const ledger = values.ledger ? ledgerFor(config) : undefined;
@@ -472,7 +496,9 @@ async function replayEventsCommand(args: string[], ctx: Ctx): Promise<number> {
   if (!hasStorageLedger())
     ctx.out.stderr('no AzureWebJobsStorage: the ledger (dedupe keys included) is kept in memory for this run\n');
   const telemetry = cliTelemetry();
-  const deps = eventServices(config, ledger, telemetry, (line) => ctx.out.stderr(`${ctx.errPaint.dim(line)}\n`));
+  const services = eventServices(config, ledger, telemetry, (line) => ctx.out.stderr(`${ctx.errPaint.dim(line)}\n`));
+  // maxActions bounds the whole replay, not each event.
+  const deps = { ...services, remediator: cappedPerRun(services.remediator, config.maxActions) };
   const results: EventResult[] = [];
   for (const [i, event] of list.entries()) {
     try {
@@ -602,6 +628,7 @@ async function findingsCommand(args: string[], ctx: Ctx): Promise<number> {
 async function demoCommand(args: string[], ctx: Ctx): Promise<number> {
   const { values } = parse('demo', args, { format: { type: 'string' }, out: { type: 'string' } });
   const format = formatOf('demo', values.format, ['table', 'markdown', 'html', 'json'] as const, 'table');
+  await checkOut(values.out, 'demo');
   const { runDemo } = await import('./demo.js');
   return runDemo(ctx.out, undefined, {
     render: async (view) => emitReview(view.review, view, format, values.out, ctx),

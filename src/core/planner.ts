@@ -115,7 +115,7 @@ function inExecutionOrder(planned: readonly Action[]): Action[] {
  * Cuts the plan to `max` actions without leaving a dependent behind its cut dependency: an
  * enable-protection whose create-vault was cut, or a trigger-backup whose enable-protection was cut.
  */
-function capActions(actions: Action[], max: number): Action[] {
+export function capActions(actions: readonly Action[], max: number): Action[] {
   const kept: Action[] = [];
   const keptIndexes = new Set<number>();
   const deps = dependencyTable(actions);
