@@ -18,6 +18,7 @@ import {
 } from './nsg';
 import { storageServiceTag } from './regions';
 import type { Report } from './report';
+import type { UnplannedReason } from './actions/types';
 import type { EngineConfig } from './engine-config';
 import { primaryPaths, requiredBackupPorts } from './rules/nsg-blocks-backup-egress';
 import type { VmStanding } from './score';
@@ -64,18 +65,24 @@ export interface EgressExplanation {
   allowed: boolean;
 }
 
-const PLANNED_REASON: Record<string, string> = {
+/** Plain words for every reason the planner gives; the type makes a new reason without words a compile error. */
+const PLANNED_REASON: Record<UnplannedReason, string> = {
   'report-only': 'this rule is reported, never fixed automatically: a person decides',
   'explicit-storage-deny':
     'a deny rule names Storage explicitly, so someone meant it; set overrideExplicitStorageDeny to plan an allow rule above it',
   'no-free-priority': 'no free outbound priority is left above the blocking rule in that NSG',
   'invalid-vault-name': 'the vault name from vaultNameTemplate is not a valid vault name',
   'vault-name-taken': 'a vault with the planned name already exists elsewhere in the subscription',
+  'backup-unsupported': 'Azure Backup cannot protect the VM as it is configured',
+  'exemption-unreadable':
+    'the exemption tag has a value that is neither true, empty nor a date: its owner meant something, so warden changes nothing',
+  'not-fixable-by-nsg-rule':
+    'a security admin rule or a route decides part of the block: an NSG allow rule cannot fix it',
 };
 
 /** A plain-word meaning of an unplanned reason (`details.reason` of a finding). */
 export function reasonMeaning(reason: string): string {
-  return PLANNED_REASON[reason] ?? reason;
+  return (PLANNED_REASON as Record<string, string>)[reason] ?? reason;
 }
 
 function isTcp(protocol: string): boolean {
