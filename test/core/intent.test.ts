@@ -28,3 +28,32 @@ describe('an unreadable exemption tag', () => {
     }
   });
 });
+
+describe('a first backup while egress is blocked (issue 9 item 8)', () => {
+  const config = { ...DEFAULT_ENGINE_CONFIG, initialBackup: true };
+  const { report } = assess(rows, config, now);
+  const egress = report.findings.filter((f) => f.ruleId === 'nsg-blocks-backup-egress' && f.status === 'open');
+  const key = (vmId: string) => `nsg-blocks-backup-egress|${vmId.toLowerCase()}`;
+
+  it('is never planned for a VM whose blocked egress no planned rule fixes', () => {
+    const unfixed = egress
+      .filter((f) => typeof f.details['reason'] === 'string')
+      .map((f) => f.resourceId.toLowerCase());
+    expect(unfixed.length).toBeGreaterThan(0);
+    const triggers = report.actions.filter((a) => a.kind === 'trigger-backup').map((a) => a.target.toLowerCase());
+    for (const vm of unfixed) expect(triggers, vm).not.toContain(vm);
+  });
+
+  it('runs after the rule that opens the VM’s egress', () => {
+    const rules = report.actions.filter((a) => a.kind === 'add-nsg-rule');
+    let checked = 0;
+    for (const [i, a] of report.actions.entries()) {
+      if (a.kind !== 'trigger-backup') continue;
+      const opener = rules.find((r) => r.resolves.includes(key(a.target)));
+      if (!opener) continue;
+      checked++;
+      expect(report.actions.indexOf(opener), a.target).toBeLessThan(i);
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+});
