@@ -4,7 +4,8 @@
  * - `write`  {file, vms, seed}: writes the estate as one snapshot file.
  * - `floor`  {file, slices}: reads the file and JSON.parses its rows (whole, or in row-aligned slices when the
  *   text is longer than a V8 string may be): the least any reader of the snapshot can spend.
- * - `engine` {vms, seed}: generates the rows in memory, then times inventory, evaluate and plan.
+ * - `engine` {vms, seed, serviceTags}: generates the rows in memory (with a service tags list when asked), then
+ *   times inventory, evaluate and plan.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -13,6 +14,7 @@ import { evaluate } from '../src/core/evaluate';
 import { Inventory } from '../src/core/inventory';
 import { plan } from '../src/core/planner';
 import { generateEstate, writeSnapshot } from './generate';
+import { benchServiceTags } from './serviceTags';
 
 /** What the parent sends. */
 interface Args {
@@ -20,6 +22,7 @@ interface Args {
   vms?: number;
   seed?: number;
   slices?: [number, number][];
+  serviceTags?: boolean;
 }
 
 const maxRssMb = (): number => (process.resourceUsage().maxRSS * 1024) / 1024 / 1024;
@@ -50,7 +53,9 @@ async function main(): Promise<Record<string, unknown>> {
     }
     case 'engine': {
       let t = performance.now();
-      const rows = generateEstate({ vms: args.vms as number, seed: args.seed ?? 1 });
+      const rows: unknown[] = generateEstate({ vms: args.vms as number, seed: args.seed ?? 1 });
+      // With the service tags list, NSG prefixes are evaluated exactly (issue 11); without, by tag name.
+      if (args.serviceTags) rows.push(benchServiceTags());
       const generateMs = performance.now() - t;
       globalThis.gc?.();
       t = performance.now();

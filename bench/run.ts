@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --vms 10000,50000,100000 --runs 3 --format table|json --smoke --skip-live --per-vm-large
+ * `npm run bench [-- --vms 10000,50000,100000 --runs 3 --format table|json --smoke --skip-live --skip-engine --per-vm-large
  * --results FILE]`: speed and
  * memory of the engine on realistic generated estates, and live figures through the real SDK clients against
  * the emulator. Each engine figure is the median of `--runs` runs; each comparison is a ratio of two
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     format: { type: 'string' },
     smoke: { type: 'boolean' },
     'skip-live': { type: 'boolean' },
+    'skip-engine': { type: 'boolean' },
     'live-vms': { type: 'string' },
     'per-vm-large': { type: 'boolean' },
     results: { type: 'string' },
@@ -120,6 +121,7 @@ async function engineAt(vms: number): Promise<void> {
   for (let r = 0; r < runs; r++) {
     const floor = await child('floor', { file, slices });
     const engine = await child('engine', { vms, seed });
+    const exact = await child('engine', { vms, seed, serviceTags: true });
     const whole = await wardenPlan(file);
     perRun.push({
       floorMs: floor.ms as number,
@@ -128,6 +130,8 @@ async function engineAt(vms: number): Promise<void> {
       evaluateMs: engine.evaluateMs as number,
       planMs: engine.planMs as number,
       totalMs: engine.totalMs as number,
+      exactTotalMs: exact.totalMs as number,
+      exactVsTagNames: (exact.totalMs as number) / (engine.totalMs as number),
       engineRss: engine.maxRssMb as number,
       rowsPerS: ((engine.rows as number) / (engine.totalMs as number)) * 1000,
       wholeMs: whole.ms,
@@ -157,6 +161,19 @@ async function engineAt(vms: number): Promise<void> {
     value: m('totalMs'),
     unit: 'ms',
     ...(vms >= 100_000 ? { target: { op: '<=' as const, value: 3000 } } : {}),
+  });
+  record({
+    group,
+    name: 'rows in memory -> plan, exact addresses (service tags)',
+    value: m('exactTotalMs'),
+    unit: 'ms',
+  });
+  record({
+    group,
+    name: 'exact addresses / tag names, rows in memory -> plan (same run)',
+    value: m('exactVsTagNames'),
+    unit: 'x',
+    ...(vms >= 100_000 ? { target: { op: '<=' as const, value: 1.5 } } : {}),
   });
   record({ group, name: 'rows per second (rows in memory -> plan)', value: m('rowsPerS'), unit: 'rows/s' });
   record({
@@ -351,7 +368,7 @@ async function main(): Promise<void> {
       `backup-warden bench: Node ${machine.node}, ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB, load average ${machine.loadAverage.join(' ')}; medians of ${runs} run(s), seed ${seed}`,
     );
   try {
-    for (const vms of sizes) await engineAt(vms);
+    if (values['skip-engine'] !== true) for (const vms of sizes) await engineAt(vms);
     if (values['skip-live'] !== true) await live(Number(values['live-vms'] ?? (smoke ? 500 : 5000)));
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -325,8 +325,26 @@ export interface StorageTarget {
   catalogue?: ServiceTagCatalogue;
 }
 
-/** The target of backup egress for a location: exact when the catalogue has `Storage.<region>`. */
+const targets = new WeakMap<ServiceTagCatalogue, Map<string, StorageTarget>>();
+const tagNameTargets = new Map<string, StorageTarget>();
+
+/** The target of backup egress for a location: exact when the catalogue has `Storage.<region>`. Memoised. */
 export function storageTarget(location: string, catalogue: ServiceTagCatalogue | undefined): StorageTarget {
+  const key = normaliseLocation(location);
+  let cache = catalogue ? targets.get(catalogue) : tagNameTargets;
+  if (!cache) {
+    cache = new Map();
+    if (catalogue) targets.set(catalogue, cache);
+  }
+  let t = cache.get(key);
+  if (!t) {
+    t = computeStorageTarget(location, catalogue);
+    if (cache.size < 10_000) cache.set(key, t);
+  }
+  return t;
+}
+
+function computeStorageTarget(location: string, catalogue: ServiceTagCatalogue | undefined): StorageTarget {
   const tag = catalogue?.regional('Storage', location);
   if (catalogue && tag && !tag.ipv4.isEmpty) return { location, mode: 'exact', addresses: tag.ipv4, catalogue };
   return { location, mode: 'tag-names', addresses: IntervalSet.ALL_IPV4 };
@@ -430,7 +448,7 @@ function compiledNsg(nsg: NetworkSecurityGroup): CompiledNsg {
 }
 
 function destinationsOf(c: CompiledRule, target: StorageTarget): IntervalSet {
-  const key = `${target.mode}|${normaliseLocation(target.location)}`;
+  const key = `${target.catalogue?.serial ?? 0}|${target.mode}|${normaliseLocation(target.location)}`;
   let set = c.destinations.get(key);
   if (!set) {
     set = destinationAddresses(c.rule.destinationAddressPrefixes, target);
@@ -460,7 +478,7 @@ export function evaluateNsgSpace(
     )
       applicable.push(i);
   });
-  const key = `${target.mode}|${normaliseLocation(target.location)}|${port}|${applicable.join(',')}`;
+  const key = `${target.catalogue?.serial ?? 0}|${target.mode}|${normaliseLocation(target.location)}|${port}|${applicable.join(',')}`;
   const memo = c.verdicts.get(key);
   if (memo) return memo;
   const total = target.addresses.size * EPHEMERAL_SOURCE_PORTS.size;

@@ -37,7 +37,7 @@ export function rowsOfSnapshot(doc: unknown, file: string): unknown[] {
 }
 
 const SHAPE_EXPECTED =
-  'expected a JSON array of rows, an object with a "data" array (az graph query -o json), or a service tags list (az network list-service-tags -o json)';
+  'expected a JSON array of rows or an object with a "data" array (az graph query -o json), or a service tags list (az network list-service-tags -o json)';
 
 /** The file's Service Tag Discovery API document, or undefined when the file is something else. */
 async function serviceTagsDocumentIn(file: string): Promise<unknown> {

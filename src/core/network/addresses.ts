@@ -31,11 +31,16 @@ export class IntervalSet {
     return merged.length === 0 ? IntervalSet.EMPTY : new IntervalSet(merged);
   }
 
-  /** The number of members. */
+  private sizeCache: number | undefined;
+
+  /** The number of members (computed once: the set is immutable). */
   get size(): number {
-    let n = 0;
-    for (const [a, b] of this.intervals) n += b - a + 1;
-    return n;
+    if (this.sizeCache === undefined) {
+      let n = 0;
+      for (const [a, b] of this.intervals) n += b - a + 1;
+      this.sizeCache = n;
+    }
+    return this.sizeCache;
   }
 
   /** True when the set has no member. */
@@ -159,11 +164,18 @@ function parseUncached(value: string): ParsedPrefix {
   return /^[A-Za-z][\w.-]*$/.test(value) ? { kind: 'name', name: value } : { kind: 'invalid' };
 }
 
-/** The IPv4 address as a number, or undefined when it is not four decimal octets. */
+/** The IPv4 address as a number, or undefined when it is not four decimal octets (no leading zeros). */
 export function ipv4ToNumber(text: string | undefined): number | undefined {
-  const value = text?.trim();
-  if (!value || !ipaddr.IPv4.isValidFourPartDecimal(value)) return undefined;
-  return ipv4Number(ipaddr.IPv4.parse(value));
+  const parts = text?.trim().split('.');
+  if (parts?.length !== 4) return undefined;
+  let value = 0;
+  for (const part of parts) {
+    if (!/^(0|[1-9]\d{0,2})$/.test(part)) return undefined;
+    const n = Number(part);
+    if (n > 255) return undefined;
+    value = value * 256 + n;
+  }
+  return value;
 }
 
 /** The IPv4 addresses of a list of CIDR prefixes (IPv6, names and malformed entries contribute nothing). */

@@ -249,39 +249,69 @@ export interface PathInput {
   target: StorageTarget;
 }
 
+const measures = new WeakMap<Space, number>();
+/** The measure of a space, memoised per space object (verdicts are memoised, so their spaces recur). */
+function measured(space: Space): number {
+  let m = measures.get(space);
+  if (m === undefined) {
+    m = measure(space);
+    measures.set(space, m);
+  }
+  return m;
+}
+
+const pairs = new WeakMap<Space, WeakMap<Space, Space>>();
+/** The intersection of two memoised spaces, memoised per pair (a NIC's NSG and its subnet's recur across VMs). */
+function intersected(a: Space, b: Space): Space {
+  let inner = pairs.get(a);
+  if (!inner) {
+    inner = new WeakMap();
+    pairs.set(a, inner);
+  }
+  let r = inner.get(b);
+  if (!r) {
+    r = intersectSpaces(a, b);
+    inner.set(b, r);
+  }
+  return r;
+}
+
 /** Evaluates one port along the path: admin rules, NSGs (NIC then subnet), routes with next hop `None`. */
 export function evaluatePathPort(input: PathInput, port: number): PortVerdict {
   const { target } = input;
   const total = target.addresses.size * EPHEMERAL_SOURCE_PORTS.size;
-  const ip = ipv4ToNumber(input.source.privateIPAddress);
   const admin =
     input.adminRules.length > 0
-      ? evaluateAdminRules(input.adminRules, ip, target, port)
-      : { denied: [], alwaysAllowed: [], handedOn: fullSpace(target.addresses), denying: [] };
-  let passing: Space = admin.handedOn;
+      ? evaluateAdminRules(input.adminRules, ipv4ToNumber(input.source.privateIPAddress), target, port)
+      : undefined;
+  // undefined stands for every flow: most paths have no admin rules, so nothing needs intersecting with it.
+  let passing: Space | undefined = admin?.handedOn;
   const nsgDenies: PortVerdict['nsgDenies'] = [];
-  const seen = new Set<NetworkSecurityGroup>();
+  const seen: NetworkSecurityGroup[] = [];
   for (const nsg of input.nsgs) {
-    if (!nsg || seen.has(nsg) || [...seen].some((s) => s.id.toLowerCase() === nsg.id.toLowerCase())) continue;
-    seen.add(nsg);
+    if (!nsg || seen.some((s) => s === nsg || s.id.toLowerCase() === nsg.id.toLowerCase())) continue;
+    seen.push(nsg);
     const v = evaluateNsgSpace(nsg, input.source, target, port);
     // Each NSG's denies are reported over the whole space: each needs its own fix.
     if (v.denying.length > 0) nsgDenies.push({ nsg, denying: v.denying });
-    passing = intersectSpaces(passing, v.allowed);
+    passing =
+      passing === undefined ? v.allowed : admin ? intersectSpaces(passing, v.allowed) : intersected(passing, v.allowed);
   }
   let routeDrop = 0;
-  for (const hop of routeHops(input.routeTable, target)) {
-    if (hop.nextHopType.toLowerCase() !== 'none') continue;
-    const dropped = restrictAddresses(passing, hop.addresses);
-    routeDrop += measure(dropped);
-    passing = split(passing, hop.addresses, EPHEMERAL_SOURCE_PORTS).outside;
+  if (input.routeTable) {
+    for (const hop of routeHops(input.routeTable, target)) {
+      if (hop.nextHopType.toLowerCase() !== 'none') continue;
+      const current: Space = passing ?? fullSpace(target.addresses);
+      routeDrop += measure(restrictAddresses(current, hop.addresses));
+      passing = split(current, hop.addresses, EPHEMERAL_SOURCE_PORTS).outside;
+    }
   }
-  const allowed = measure(admin.alwaysAllowed) + measure(passing);
+  const allowed = (admin ? measure(admin.alwaysAllowed) : 0) + (passing === undefined ? total : measured(passing));
   return {
     port,
     blockedShare: total === 0 ? 0 : 1 - allowed / total,
     nsgDenies,
-    adminDenies: admin.denying,
+    adminDenies: admin?.denying ?? [],
     routeDropShare: total === 0 ? 0 : routeDrop / total,
   };
 }

@@ -63,8 +63,12 @@ export const AZURECLOUD_REGIONAL_EXCEPTIONS: Readonly<Record<string, string>> = 
   'azurecloud.usstagec': 'southcentralusstg',
 });
 
+let catalogues = 0;
+
 /** The service tags of one cloud, looked up by name (case-insensitive) or by service and region. */
 export class ServiceTagCatalogue {
+  /** A number of its own, so memoised verdicts never mix two catalogues. */
+  readonly serial = ++catalogues;
   private readonly byName = new Map<string, ServiceTag>();
   private readonly byServiceRegion = new Map<string, ServiceTag>();
   /** The document's change number, when it has one. */
