@@ -43,7 +43,7 @@ export interface Coverage {
   degraded?: string[];
 }
 
-/** The degraded evaluations of an inventory: regions whose Storage ranges are unknown (docs/azure-facts.md §10). */
+/** The degraded evaluations of an inventory: regions whose Storage ranges are unknown (docs/azure-facts.md §11). */
 export function degradedEvaluations(inventory: Inventory): string[] {
   if (inventory.virtualMachines.length === 0) return [];
   const catalogue = inventory.network.serviceTags;

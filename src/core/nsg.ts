@@ -310,7 +310,7 @@ export function highestFreeOutboundPriority(nsg: NetworkSecurityGroup, belowPrio
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Exact evaluation (docs/azure-facts.md §10): every prefix against Storage.<region>'s published IPv4 ranges,
+// Exact evaluation (docs/azure-facts.md §11): every prefix against Storage.<region>'s published IPv4 ranges,
 // every source-port range against the ephemeral ports, first match by priority over the whole flow space.
 
 /** How destinations are resolved: exactly from the Service Tag Discovery API, or by tag names when it is unread. */

@@ -1,6 +1,6 @@
 /**
  * The network path beyond the NSGs, rule by rule, each case with what Microsoft documents
- * (docs/azure-facts.md §10): Virtual Network Manager security admin rules are evaluated before NSGs (Deny
+ * (docs/azure-facts.md §11): Virtual Network Manager security admin rules are evaluated before NSGs (Deny
  * blocks, AlwaysAllow allows, Allow hands on); routes are chosen by longest prefix match, user routes
  * override the system route to the Internet; Azure Firewall evaluates network rules before application rules,
  * by priority, and denies what nothing allows.

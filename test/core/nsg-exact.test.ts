@@ -1,6 +1,6 @@
 /**
  * Exact evaluation of NSG prefixes against Storage.<region>'s published ranges. Each case cites what
- * Microsoft documents (docs/azure-facts.md §3 and §10): NSGs evaluate five-tuples, first match by priority;
+ * Microsoft documents (docs/azure-facts.md §3 and §11): NSGs evaluate five-tuples, first match by priority;
  * a rule's prefixes are CIDRs or service tags; an IPv4 flow never matches an IPv6 prefix.
  */
 import { describe, expect, it } from 'vitest';

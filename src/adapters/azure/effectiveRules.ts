@@ -3,7 +3,7 @@
  * `effectiveNetworkSecurityGroups`, with service tags expanded to prefixes) are evaluated with the same
  * evaluator as the plan. When Azure's view of that NSG does not block backup egress on the planned ports
  * (a rule Resource Graph has not indexed yet, a changed association), the action is skipped with
- * `effective-rules-disagree` and both views (docs/azure-facts.md §10).
+ * `effective-rules-disagree` and both views (docs/azure-facts.md §11).
  */
 import type {
   EffectiveNetworkSecurityGroup,

@@ -3,7 +3,7 @@
  * SDK, read once per run and region for the regions of the inventory's VMs. Each body joins the rows as one
  * more row (it carries `type: Microsoft.Network/serviceTags`), so the inventory can evaluate NSG prefixes
  * exactly; a region whose list cannot be read adds a row with the error instead, and the rules fall back to
- * tag names and say so (docs/azure-facts.md §10).
+ * tag names and say so (docs/azure-facts.md §11).
  */
 import type { ScopeCoverage } from '../../core/coverage';
 import type { InventorySource, Scope } from '../../ports';

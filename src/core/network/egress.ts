@@ -1,7 +1,7 @@
 /**
  * Backup egress along the whole path, in Azure's order: Virtual Network Manager security admin rules first
  * (Deny blocks, AlwaysAllow allows, Allow hands on), then the NIC's NSG and the subnet's NSG, then the
- * subnet's routes by longest prefix (docs/azure-facts.md §10).
+ * subnet's routes by longest prefix (docs/azure-facts.md §11).
  */
 import { assertNever } from '../assert';
 import type { NetworkSecurityGroup } from '../model';

@@ -2,7 +2,7 @@
  * Service tags as the Service Tag Discovery API returns them (`Microsoft.Network/locations/{l}/serviceTags`):
  * each tag has a name, the region it belongs to (empty for global tags) and its address prefixes. Regional
  * tags are found by their `region` property, never by building a name: some AzureCloud tags use other
- * spellings (`AzureCloud.germanywc` for germanywestcentral, docs/azure-facts.md §10).
+ * spellings (`AzureCloud.germanywc` for germanywestcentral, docs/azure-facts.md §11).
  */
 import { z } from 'zod';
 import { IntervalSet, ipv4SetOf } from './addresses';

@@ -1,7 +1,7 @@
 /**
  * backup-egress-via-appliance: a route sends the VM's backup traffic to Storage through a virtual appliance,
  * an Azure Firewall or a VPN/ExpressRoute gateway (forced tunnelling), which must allow it. Report only:
- * firewalls and routes are never changed (docs/azure-facts.md §10).
+ * firewalls and routes are never changed (docs/azure-facts.md §11).
  */
 import { evaluateFirewall, isApplianceHop, routeHops, type FirewallPortVerdict } from '../network/egress';
 import { ipv4ToNumber } from '../network/addresses';
