@@ -175,6 +175,37 @@ describe('fuzz: Resource Graph rows into the inventory', () => {
   });
 });
 
+describe('fuzz: security rule priorities', () => {
+  it('a custom priority that is not an integer in 100-4096 gets a row warning naming the rule (issue 9 item 7)', () => {
+    const nsgs = sampleRows().filter(
+      (r) =>
+        String((r as Json)['type']).toLowerCase() === 'microsoft.network/networksecuritygroups' &&
+        (((r as Json)['properties'] as Json | undefined)?.['securityRules'] as unknown[] | undefined)?.length,
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...nsgs),
+        fc.oneof(
+          fc.integer({ min: 4097, max: 100_000 }),
+          fc.integer({ min: -100, max: 99 }),
+          fc.double({ min: 100, max: 4096, noInteger: true, noNaN: true }),
+        ),
+        (seed, priority) => {
+          count('fuzz.rows');
+          const row = clone(seed) as Json;
+          const rules = (row['properties'] as Json)['securityRules'] as Json[];
+          const rule = rules[0] as Json;
+          (rule['properties'] as Json)['priority'] = priority;
+          const inv = guarded('rows', row, () => Inventory.fromRows([row]));
+          expect(inv.problems.map((p) => p.index)).toEqual([0]);
+          expect(inv.problems[0]?.message).toContain(`rule '${String(rule['name'])}'`);
+        },
+      ),
+      { ...RUNS, numRuns: 60 },
+    );
+  });
+});
+
 describe('fuzz: events into the event parser', () => {
   it('never throws: an event is converted or rejected with a reason', () => {
     fc.assert(
