@@ -18,7 +18,7 @@ import {
   statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import ignore from 'ignore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '@backup-warden/emulator';
@@ -109,6 +109,27 @@ let root: string;
 let packageDir: string;
 let prodModules: string;
 let funcignore: ReturnType<typeof ignore>;
+/** Where the package's node_modules is kept between runs (filtered by .funcignore), and whether it is on loan. */
+let modulesCache: string | undefined;
+
+/**
+ * The production node_modules filtered by the .funcignore rules, kept beside the cached install: some 27,000 files
+ * are copied once per lockfile and .funcignore, not on every run. A run moves it into the package folder and back.
+ */
+function packageModules(): string {
+  const key = createHash('sha256').update(read('.funcignore')).digest('hex').slice(0, 16);
+  const cached = join(dirname(prodModules), `package-node_modules-${key}`);
+  if (existsSync(cached)) return cached;
+  const work = mkdtempSync(join(dirname(prodModules), 'package-node_modules-'));
+  for (const f of walk(prodModules, prodModules, (rel) => funcignore.ignores(`node_modules/${rel}`)))
+    cpSync(join(prodModules, f), join(work, f));
+  try {
+    renameSync(work, cached);
+  } catch {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return cached;
+}
 
 beforeAll(() => {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -119,13 +140,21 @@ beforeAll(() => {
   const skipped = (rel: string): boolean => rel === '.git/' || rel === 'node_modules/' || funcignore.ignores(rel);
   for (const f of walk(REPO, REPO, skipped)) cpSync(join(REPO, f), join(packageDir, f));
   prodModules = productionNodeModules();
-  const modules = walk(prodModules, prodModules, (rel) => funcignore.ignores(`node_modules/${rel}`));
-  for (const f of modules) cpSync(join(prodModules, f), join(packageDir, 'node_modules', f));
+  const cached = packageModules();
+  renameSync(cached, join(packageDir, 'node_modules'));
+  modulesCache = cached;
 }, 600_000);
 
 afterAll(() => {
+  if (modulesCache) {
+    try {
+      renameSync(join(packageDir, 'node_modules'), modulesCache);
+    } catch {
+      rmSync(join(packageDir, 'node_modules'), { recursive: true, force: true }); // another run refilled the cache
+    }
+  }
   if (root) rmSync(root, { recursive: true, force: true });
-});
+}, 600_000);
 
 describe('.funcignore', () => {
   it('keeps the compiled functions and queries, and drops sources, tests, infra and the emulator', () => {
