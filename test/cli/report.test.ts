@@ -200,7 +200,9 @@ describe('warden explain', () => {
     );
     expect(r.stdout).toMatch(/▶ decides 1000 Deny Deny-All-Outbound/);
     expect(r.stdout).toMatch(/\+ planned 999 Allow AllowAzureBackupStorage-EastUS/);
-    expect(r.stdout).toContain('#5 add-nsg-rule: AllowAzureBackupStorage-EastUS priority 999 → Storage.EastUS:8443');
+    expect(r.stdout).toContain(
+      '#5 add-nsg-rule: AllowAzureBackupStorage-EastUS-8443 priority 999 → Storage.EastUS:8443',
+    );
   });
 
   it('says why nothing is done, and finds a VM by resourceGroup/name or id in any case', async () => {

@@ -231,7 +231,7 @@ describe('planner: add-nsg-rule', () => {
         kind: 'add-nsg-rule',
         target: nsgId('nsg-net1'),
         params: {
-          name: 'AllowAzureBackupStorage-EastUS',
+          name: 'AllowAzureBackupStorage-EastUS-443-8443',
           direction: 'Outbound',
           access: 'Allow',
           protocol: 'Tcp',
@@ -335,7 +335,7 @@ describe('planner: add-nsg-rule', () => {
     const a = run([...n.rows, ...aVm({ subnetId: n.subnetId, location: 'westeurope' })]).actions.find(
       (x) => x.kind === 'add-nsg-rule',
     ) as AddNsgRuleAction;
-    expect(a.params.name).toBe('AllowAzureBackupStorage-WestEurope');
+    expect(a.params.name).toBe('AllowAzureBackupStorage-WestEurope-443-8443');
     expect(a.params.destinationAddressPrefix).toBe('Storage.WestEurope');
   });
 });

@@ -97,7 +97,8 @@ export const addNsgRule: ActionDefinition<AddNsgRuleAction> = {
         kind: 'add-nsg-rule',
         target: nsg?.id ?? need.nsgId,
         params: {
-          name: `AllowAzureBackupStorage-${region}`,
+          // Unique per NSG, region and port set: a later fix for other ports never collides with an earlier rule.
+          name: `AllowAzureBackupStorage-${region}-${ports.join('-')}`,
           direction: 'Outbound',
           access: 'Allow',
           protocol: 'Tcp',
