@@ -114,6 +114,21 @@ var armEndpoint = !empty(wardenArmEndpoint)
 @description('WARDEN_WRITE_CONCURRENCY: concurrent ARM writes per subscription (per instance).')
 param wardenWriteConcurrency int = 4
 
+@minValue(1)
+@maxValue(600)
+@description('WARDEN_REQUEST_TIMEOUT_SECONDS: the longest wait for one answer from Azure.')
+param wardenRequestTimeoutSeconds int = 30
+
+@minValue(1)
+@maxValue(3600)
+@description('WARDEN_OPERATION_DEADLINE_SECONDS: the longest wait for one long-running operation.')
+param wardenOperationDeadlineSeconds int = 300
+
+@minValue(10)
+@maxValue(86400)
+@description('WARDEN_RUN_BUDGET_SECONDS: the time one sweep or job may take in all.')
+param wardenRunBudgetSeconds int = 1500
+
 @description('WARDEN_SWEEP_SCHEDULE: six-field NCRONTAB schedule of the sweepTimer function.')
 param wardenSweepSchedule string = '0 0 */6 * * *'
 
@@ -189,6 +204,9 @@ var wardenSettings = [
   { name: 'WARDEN_ARM_TOKEN', value: '' }
   { name: 'WARDEN_MANAGED_IDENTITY_CLIENT_ID', value: identity.outputs.clientId }
   { name: 'WARDEN_WRITE_CONCURRENCY', value: string(wardenWriteConcurrency) }
+  { name: 'WARDEN_REQUEST_TIMEOUT_SECONDS', value: string(wardenRequestTimeoutSeconds) }
+  { name: 'WARDEN_OPERATION_DEADLINE_SECONDS', value: string(wardenOperationDeadlineSeconds) }
+  { name: 'WARDEN_RUN_BUDGET_SECONDS', value: string(wardenRunBudgetSeconds) }
   { name: 'WARDEN_SWEEP_SCHEDULE', value: wardenSweepSchedule }
   { name: 'WARDEN_EVENT_DEBOUNCE_SECONDS', value: string(wardenEventDebounceSeconds) }
   { name: 'WARDEN_EVENT_DEDUPE_HOURS', value: string(wardenEventDedupeHours) }

@@ -176,6 +176,9 @@ describe.skipIf(!findBicep())('compiled infra/main.bicep', () => {
         'wardenMaxActions',
         'wardenBackupGraceHours',
         'wardenWriteConcurrency',
+        'wardenRequestTimeoutSeconds',
+        'wardenOperationDeadlineSeconds',
+        'wardenRunBudgetSeconds',
         'wardenEventDebounceSeconds',
         'wardenEventDedupeHours',
       ]);
