@@ -141,6 +141,7 @@ async function emit(text: string, outFile: string | undefined, ctx: Ctx): Promis
       ctx.out.stdout(body);
       throw new Error(
         `--out ${outFile}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; the report went to stdout`,
+        { cause: e },
       );
     }
     ctx.out.stderr(`wrote ${outFile}\n`);
