@@ -138,7 +138,7 @@ export async function stage(
       armEndpoint: emu.endpoint,
       caCertPath: emu.caCertPath,
       armToken: emu.token,
-      requestTimeoutSeconds: 3,
+      requestTimeoutSeconds: 8,
       operationDeadlineSeconds: 6,
     }),
   );
