@@ -13,8 +13,6 @@ const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 export const SUBSCRIPTIONS = {
   prod: '8f3c1b2a-4d5e-4f60-9a1b-2c3d4e5f6a70',
   dev: 'b7e2d9c4-1a3f-4e8b-9c0d-5f6a7b8c9d01',
-  /** The central backup subscription: a vault only, for `vaultSubscription` (Cross Subscription Backup). */
-  backup: 'c4a7e2f1-9b3d-4c8e-a1f0-6d5b4e3c2a19',
 } as const;
 
 function rid(sub: string, rg: string, provider: string, ...pairs: string[]): string {
@@ -369,6 +367,42 @@ export function vaultRow(
   };
 }
 
+/**
+ * A backup policy row (RecoveryServicesResources `vaults/backuppolicies`): a Standard (V1) Azure IaaS VM
+ * policy, daily at 22:30 UTC with 30 daily recovery points, as ProtectionPolicies_Get shapes it.
+ */
+export function backupPolicyRow(vaultId: string, location: string, name = 'DefaultPolicy'): Row {
+  const vault = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\//i.exec(vaultId);
+  const at = '2024-01-01T22:30:00Z';
+  return {
+    id: `${vaultId}/backupPolicies/${name}`,
+    name,
+    type: 'microsoft.recoveryservices/vaults/backuppolicies',
+    tenantId: TENANT,
+    kind: '',
+    location,
+    resourceGroup: (vault?.[2] ?? '').toLowerCase(),
+    subscriptionId: vault?.[1] ?? '',
+    properties: {
+      backupManagementType: 'AzureIaasVM',
+      policyType: 'V1',
+      instantRpRetentionRangeInDays: 2,
+      schedulePolicy: {
+        schedulePolicyType: 'SimpleSchedulePolicy',
+        scheduleRunFrequency: 'Daily',
+        scheduleRunTimes: [at],
+        scheduleWeeklyFrequency: 0,
+      },
+      retentionPolicy: {
+        retentionPolicyType: 'LongTermRetentionPolicy',
+        dailySchedule: { retentionTimes: [at], retentionDuration: { count: 30, durationType: 'Days' } },
+      },
+      timeZone: 'UTC',
+      protectedItemsCount: 0,
+    },
+  };
+}
+
 /** A protected item row (RecoveryServicesResources). The source id is written lower-case, as Resource Graph does. */
 export function protectedItemRow(
   vaultId: string,
@@ -697,32 +731,13 @@ export function sampleEstate(): Row[] {
     ],
   });
 
+  // The vaults' DefaultPolicy, as Resource Graph lists it: the schedule a failing backup's staleness is judged by.
+  rows.push(backupPolicyRow(prodEusVault, 'eastus'), backupPolicyRow(prodWeuVault, 'westeurope'));
+
   // The prod eastus vault was created with ARM's default: no cross-region restore (reported, never changed).
   patchProperties(rows, prodEusVault, {
     redundancySettings: { standardTierStorageRedundancy: 'GeoRedundant', crossRegionRestore: 'Disabled' },
   });
-
-  // The central backup subscription: a secure GRS vault in eastus, used when vaultSubscription names it.
-  rows.push(
-    vaultRow(SUBSCRIPTIONS.backup, 'rg-backup-central', 'rsv-central-eastus', 'eastus', 'GeoRedundant', {
-      owner: 'backup-team',
-    }),
-  );
-  patchProperties(
-    rows,
-    rid(SUBSCRIPTIONS.backup, 'rg-backup-central', 'Microsoft.RecoveryServices', 'vaults', 'rsv-central-eastus'),
-    {
-      redundancySettings: { standardTierStorageRedundancy: 'GeoRedundant', crossRegionRestore: 'Enabled' },
-      securitySettings: {
-        softDeleteSettings: { softDeleteState: 'Enabled', softDeleteRetentionPeriodInDays: 14 },
-        immutabilitySettings: { state: 'Unlocked' },
-      },
-      monitoringSettings: {
-        azureMonitorAlertSettings: { alertsForAllJobFailures: 'Enabled' },
-        classicAlertSettings: { alertsForCriticalOperations: 'Disabled' },
-      },
-    },
-  );
 
   // dev: no vault anywhere; one VM backed up cross-subscription by the prod eastus vault.
   const devNet = 'rg-dev-network';
@@ -797,26 +812,9 @@ export function sampleEstate(): Row[] {
     },
   ];
 
-  // A Databricks workspace's worker VM: its managed resource group and image exclude it from Azure Backup.
+  // A Databricks workspace's worker VM: its managed resource group (databricks-rg-*) and image exclude it
+  // from Azure Backup.
   const dbxRg = 'databricks-rg-dbw-analytics-weu-3kq7';
-  rows.push({
-    id: `/subscriptions/${D}/resourceGroups/${dbxRg}`,
-    name: dbxRg,
-    type: 'microsoft.resources/subscriptions/resourcegroups',
-    tenantId: TENANT,
-    kind: '',
-    location: 'westeurope',
-    resourceGroup: dbxRg,
-    subscriptionId: D,
-    managedBy: rid(D, 'rg-dev-analytics', 'Microsoft.Databricks', 'workspaces', 'dbw-analytics-weu'),
-    sku: null,
-    plan: null,
-    tags: { application: 'databricks', 'databricks-environment': 'true' },
-    identity: null,
-    zones: null,
-    extendedLocation: null,
-    properties: { provisioningState: 'Succeeded' },
-  });
   vmsIn(rows, D, dbxRg, 'westeurope', `${vnetDevWeu}/subnets/default`, [
     { name: '0b4f1c2e9a7d4e3fa5c6d7e8f9a0b1c2', ip: '10.60.0.10', tags: { Vendor: 'Databricks' } },
   ]);

@@ -40,7 +40,7 @@ describe('the bundled sample estate', () => {
 
   describe('tells its story', () => {
     it('reads every resource of the snapshot', () => {
-      expect(report.summary.resources).toBe(106);
+      expect(report.summary.resources).toBe(105);
     });
 
     it('protects an unprotected VM in a new vault of its region, created first', () => {

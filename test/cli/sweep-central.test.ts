@@ -61,22 +61,29 @@ describe('sweep --apply of the sample estate converges', () => {
     ).toEqual([]);
   });
 
-  it('with vaultSubscription: every new protection and vault in the central subscription', async () => {
-    const central = SUBSCRIPTIONS.backup;
+  it('with vaultSubscription (prod as the central subscription): every new protection and vault in prod', async () => {
+    const central = SUBSCRIPTIONS.prod;
     const { report, emu: e } = await applyOnce({ vaultSubscription: central });
     expect(report.summary.results).toMatchObject({ failed: 0 });
     expect(report.after.actions).toEqual([]);
-    for (const a of report.actions.filter((x) => x.kind === 'create-vault')) expect(subOf(a.target)).toBe(central);
-    for (const a of report.actions.filter((x) => x.kind === 'enable-protection'))
-      expect(a.kind === 'enable-protection' && subOf(a.params.vaultId)).toBe(central);
+    const creates = report.actions.filter((x) => x.kind === 'create-vault');
+    const protects = report.actions.filter((x) => x.kind === 'enable-protection');
+    expect(creates.length).toBeGreaterThan(0);
+    for (const a of creates) expect(subOf(a.target)).toBe(central);
+    for (const a of protects) expect(a.kind === 'enable-protection' && subOf(a.params.vaultId)).toBe(central);
+    // Dev's VMs are among them, protected across subscriptions, and dev gets no vault of its own.
+    const devVms = protects.filter((a) => subOf(a.target) === SUBSCRIPTIONS.dev).map((a) => a.target.toLowerCase());
+    expect(devVms.length).toBeGreaterThan(0);
     const state = e.state();
-    const centralItems = state.recoveryServicesResources.filter((r) => r.type === ITEM_TYPE && subOf(r.id) === central);
-    expect(centralItems.length).toBe(report.actions.filter((a) => a.kind === 'enable-protection').length);
-    // VMs of both workload subscriptions are protected there, without a vault of their own being created.
-    expect(
-      new Set(centralItems.map((r) => subOf((r.properties as { sourceResourceId: string }).sourceResourceId))),
-    ).toEqual(new Set([SUBSCRIPTIONS.prod, SUBSCRIPTIONS.dev]));
-    const vaultSubs = state.resources.filter((r) => r.type === VAULT_TYPE).map((r) => subOf(r.id));
-    expect(vaultSubs.filter((s) => s === SUBSCRIPTIONS.dev)).toEqual([]);
+    const items = state.recoveryServicesResources.filter((r) => r.type === ITEM_TYPE);
+    for (const vm of devVms) {
+      const item = items.find(
+        (r) => String((r.properties as { sourceResourceId: string }).sourceResourceId).toLowerCase() === vm,
+      );
+      expect(subOf(item?.id), vm).toBe(central);
+    }
+    expect(state.resources.filter((r) => r.type === VAULT_TYPE).map((r) => subOf(r.id))).not.toContain(
+      SUBSCRIPTIONS.dev,
+    );
   });
 });

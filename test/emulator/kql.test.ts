@@ -1021,7 +1021,8 @@ describe("the app's queries (src/queries/*.kql)", () => {
   it.each(files)('%s parses and evaluates', (file) => {
     const query = readFileSync(join(dir, file), 'utf8');
     expect(kqlDiagnostics(query)).toEqual([]);
-    expect(() => run(query)).not.toThrow();
+    // resource-groups.kql reads ResourceContainers, which this file's fixture leaves empty.
+    expect(() => run(query, { ...TABLES, ResourceContainers: [] })).not.toThrow();
   });
 
   it('virtual-machines.kql returns the four VMs ordered by id', () => {

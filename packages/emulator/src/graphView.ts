@@ -9,7 +9,7 @@
  */
 import type { Engine } from './engine';
 import { jobBody } from './routes/backup';
-import { TYPES, type Row, type TableName } from './state';
+import { POLICY_TYPE, TYPES, type Row, type TableName } from './state';
 import { asArray, asRecord, asString, clone, normId } from './util';
 
 function nsgRef(props: Record<string, unknown> | undefined): string | undefined {
@@ -90,7 +90,8 @@ function childRow(vault: Readonly<Row>, body: Record<string, unknown>, type: str
 export function graphView(engine: Engine): Record<TableName, Row[]> {
   const indexed = engine.store.graphTables();
   const resources = withNsgBackReferences(indexed.Resources);
-  const recovery: Row[] = [...indexed.RecoveryServicesResources];
+  // Policies are served from each vault's backup state (which estate policy rows seed), once each.
+  const recovery: Row[] = indexed.RecoveryServicesResources.filter((r) => r['type'] !== POLICY_TYPE);
   for (const vault of indexed.Resources) {
     if (vault['type'] !== TYPES.vault) continue;
     const state = engine.store.vaultBackup(String(vault['id']));

@@ -19,6 +19,8 @@ export const TABLES: readonly TableName[] = ['Resources', 'RecoveryServicesResou
 /** The Resource Graph type of an Azure Backup protected item. */
 export const PROTECTED_ITEM_TYPE =
   'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems';
+/** Lower-case Resource Graph type of a vault's backup policy (estate rows seed the vault's policies). */
+export const POLICY_TYPE = 'microsoft.recoveryservices/vaults/backuppolicies';
 /** Lower-case Resource Graph types of the resources the emulator serves over ARM. */
 export const TYPES = {
   vm: 'microsoft.compute/virtualmachines',
@@ -270,16 +272,31 @@ export class Store {
     return clone(row);
   }
 
-  /** Backup state of a vault, created on first use with DefaultPolicy and the policies its items name. */
+  /**
+   * Backup state of a vault, created on first use with the policies the estate gives it (rows of type
+   * `vaults/backuppolicies`), DefaultPolicy when the estate has none of that name, and the policies its
+   * items name.
+   */
   vaultBackup(vaultId: string): VaultBackupState {
     const key = normId(vaultId);
     let state = this.backup.get(key);
     if (state) return state;
     state = { policies: new Map(), discovered: new Map(), jobs: new Map() };
-    state.policies.set('defaultpolicy', this.policyFactory(vaultId, 'DefaultPolicy'));
+    for (const row of this.all('RecoveryServicesResources')) {
+      if (row['type'] !== POLICY_TYPE || !normId(String(row['id'])).startsWith(key + '/')) continue;
+      const name = String(row['name']);
+      state.policies.set(name.toLowerCase(), {
+        id: `${vaultId}/backupPolicies/${name}`,
+        name,
+        type: 'Microsoft.RecoveryServices/vaults/backupPolicies',
+        properties: clone(asRecord(row['properties']) ?? {}),
+      });
+    }
+    if (!state.policies.has('defaultpolicy'))
+      state.policies.set('defaultpolicy', this.policyFactory(vaultId, 'DefaultPolicy'));
     for (const item of this.all('RecoveryServicesResources')) {
       const id = String(item['id']);
-      if (!normId(id).startsWith(key + '/')) continue;
+      if (item['type'] === POLICY_TYPE || !normId(id).startsWith(key + '/')) continue;
       const props = asRecord(item['properties']) ?? {};
       const name = asString(props['policyName']) ?? lastSegment(asString(props['policyId']) ?? '');
       if (name && !state.policies.has(name.toLowerCase())) {

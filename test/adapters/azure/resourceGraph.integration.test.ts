@@ -77,7 +77,10 @@ describe('ResourceGraphInventory paging (2,500 VM rows)', () => {
   it('fetchRows runs every src/queries/*.kql and returns all their rows', async () => {
     const { inventory, events } = inventoryFor(emu);
     const rows = await inventory.fetchRows({ subscriptions: [], managementGroups: [] });
-    expect(rows).toHaveLength(2500);
+    // The 2,500 VMs, and the resource groups they are in (resource-groups.kql reads ResourceContainers).
+    const byType = (t: string) => rows.filter((r) => String(r.type).toLowerCase() === t);
+    expect(byType('microsoft.compute/virtualmachines')).toHaveLength(2500);
+    expect(byType('microsoft.resources/subscriptions/resourcegroups').length).toBe(rows.length - 2500);
     const queried = new Set(events.filter((e) => e.kind === 'page').map((e) => e.query));
     expect([...queried].sort()).toEqual(
       inventory
