@@ -307,22 +307,25 @@ describe('nsg-blocks-backup-egress on the whole path', () => {
         },
       ],
     });
-    const { findings, warnings } = run([...n.rows, ...aVm({ subnetId: n.subnetId })]);
+    const rows = [...n.rows, ...aVm({ subnetId: n.subnetId })];
+    const { findings } = run(rows);
     expect(findings.find((x) => x.ruleId === 'nsg-blocks-backup-egress')?.details).toMatchObject({
       addressEvaluation: 'tag-names',
       verdict: 'blocked',
     });
-    expect(warnings.some((w) => w.includes('evaluated by tag name only'))).toBe(true);
+    expect(assess(rows, DEFAULT_ENGINE_CONFIG, NOW).report.summary.coverage.degraded).toEqual([
+      'service tags: NSG prefixes evaluated by tag name only in eastus (the Service Tag Discovery API was not read)',
+    ]);
   });
 
-  it('a service-tags row that could not be read is named in the warning', () => {
+  it('a service-tags row that could not be read is named in summary.coverage', () => {
     const unreadable = {
       id: '/subscriptions/s/providers/Microsoft.Network/serviceTags/public',
       type: 'Microsoft.Network/serviceTags',
       error: 'AuthorizationFailed: no read on locations/serviceTags',
     };
-    const { warnings } = run([...denyAllNsg.rows, ...lockedVm, unreadable]);
-    expect(warnings.some((w) => w.includes('AuthorizationFailed'))).toBe(true);
+    const { report } = assess([...denyAllNsg.rows, ...lockedVm, unreadable], DEFAULT_ENGINE_CONFIG, NOW);
+    expect(report.summary.coverage.degraded?.[0]).toMatch(/AuthorizationFailed/);
   });
 
   it('a malformed route table is a row problem, and the rest is still evaluated', () => {

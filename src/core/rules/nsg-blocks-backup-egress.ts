@@ -3,7 +3,7 @@ import type { EgressPath } from '../inventory';
 import type { VirtualMachine } from '../model';
 import { evaluatePathPort, routeHops, type DecidedBy } from '../network/egress';
 import { storageTarget, targetsStorageExplicitly, type AddressEvaluation } from '../nsg';
-import { normaliseLocation, storageServiceTag } from '../regions';
+import { storageServiceTag } from '../regions';
 import type { EngineConfig } from '../engine-config';
 import { fail, pass, vmRule } from './types';
 
@@ -90,10 +90,7 @@ export const nsgBlocksBackupEgress = vmRule({
       warn(`VM '${vm.id}': '${ref}' is not in the inventory; its NSG path is evaluated without it`);
     const ports = requiredBackupPorts(vm, config);
     const target = storageTarget(vm.location, inventory.network.serviceTags);
-    if (target.mode === 'tag-names')
-      warn(
-        `service tags: ${storageServiceTag(vm.location)} ranges unavailable (${inventory.network.serviceTagProblems[0] ?? 'the Service Tag Discovery API was not read'}); NSG prefixes in ${normaliseLocation(vm.location)} are evaluated by tag name only`,
-      );
+    // A tag-name reading is said in the finding (addressEvaluation) and in summary.coverage.degraded.
     const blocking: BlockingRule[] = [];
     const adminRules: BlockingAdminRule[] = [];
     const routes: BlockingRoute[] = [];

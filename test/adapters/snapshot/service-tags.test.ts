@@ -36,11 +36,11 @@ describe('snapshot input: service tags', () => {
     expect(f?.details).toMatchObject({ addressEvaluation: 'exact', verdict: 'blocked', blockedShare: 1 });
   });
 
-  it('without it, the raw Storage CIDRs are not judged (tag names only) and a warning says why', async () => {
+  it('without it, the raw Storage CIDRs are not judged (tag names only) and summary.coverage says why', async () => {
     const rows = await readSnapshotFiles([rowsFile]);
     const { report } = assess(rows, DEFAULT_ENGINE_CONFIG, new Date('2026-12-08T00:00:00Z'));
     expect(report.findings.filter((x) => x.ruleId === 'nsg-blocks-backup-egress')).toEqual([]);
-    expect(report.summary.warnings.some((w) => w.includes('evaluated by tag name only'))).toBe(true);
+    expect(report.summary.coverage.degraded?.[0]).toMatch(/evaluated by tag name only in eastus/);
   });
 
   it('an object that is neither rows nor a service tags list is refused, naming the file', async () => {
