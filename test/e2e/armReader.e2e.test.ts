@@ -105,7 +105,7 @@ describe('ArmResourceReader.readVmContext', () => {
     const vms = sampleEstate()
       .filter((r) => r['type'] === 'microsoft.compute/virtualmachines')
       .map((r) => String(r['id']));
-    expect(vms).toHaveLength(36);
+    expect(vms).toHaveLength(38);
     const differences: string[] = [];
     for (const id of vms) {
       const rows = await reader.readVmContext(id);

@@ -113,14 +113,14 @@ describe('report mode', () => {
     expect(d?.outcome).toBe('completed');
     expect(d?.logs.map((l) => l.message)).toEqual([
       expect.stringMatching(
-        / shard 1\/1: 49 findings \(44 open\), 0 job\(s\) enqueued, 0 resolved; sweep completed \(dequeue 1\)$/,
+        / shard 1\/1: 54 findings \(49 open\), 0 job\(s\) enqueued, 0 resolved; sweep completed \(dequeue 1\)$/,
       ),
     ]);
     expect(await jobs.count()).toBe(0);
     expect(writes().length).toBe(before);
     const entries = await stack.ledger.list();
-    expect(entries).toHaveLength(49);
-    expect(entries.filter((e) => e.status === 'open')).toHaveLength(44);
+    expect(entries).toHaveLength(54);
+    expect(entries.filter((e) => e.status === 'open')).toHaveLength(49);
   });
 });
 
@@ -170,7 +170,7 @@ describe('remediate mode, tenant-wide', () => {
       ['completed', 1, 2],
     ]);
     expect(delivered.map((d) => d.logs.map((l) => l.message.replace(/^sweep \S+ /, '')).join())).toEqual([
-      'shard 1/3: 49 findings (44 open), 17 job(s) enqueued, 0 resolved (dequeue 1)',
+      'shard 1/3: 54 findings (49 open), 17 job(s) enqueued, 0 resolved (dequeue 1)',
       'shard 2/3: 0 findings (0 open), 0 job(s) enqueued, 0 resolved (dequeue 1)',
       'shard 3/3: 0 findings (0 open), 0 job(s) enqueued, 0 resolved; sweep completed (dequeue 1)',
     ]);
@@ -192,8 +192,8 @@ describe('remediate mode, tenant-wide', () => {
     expect(await stack.ledger.getSweepSummary(sweepId)).toMatchObject({
       shards: 3,
       shardsCompleted: 3,
-      findings: 49,
-      open: 44,
+      findings: 54,
+      open: 49,
       exempt: 5,
       resolved: 0,
     });
@@ -227,8 +227,8 @@ describe('remediate mode, tenant-wide', () => {
     expect(await stack.ledger.getSweepSummary(sweepId)).toMatchObject({
       shards: 3,
       shardsCompleted: 3,
-      findings: 49,
-      open: 44,
+      findings: 54,
+      open: 49,
     });
   });
 
@@ -357,7 +357,7 @@ describe('remediate mode, tenant-wide', () => {
     await sweepTimer(timer(), t.context);
     const [d] = await shards.drain();
     expect(d?.logs.map((l) => l.message.replace(/^sweep \S+ /, ''))).toEqual([
-      'shard 1/1: 14 findings (10 open), 1 job(s) enqueued, 35 resolved; sweep completed (dequeue 1)',
+      'shard 1/1: 19 findings (15 open), 1 job(s) enqueued, 35 resolved; sweep completed (dequeue 1)',
     ]);
 
     const entries = await stack.ledger.list();

@@ -54,6 +54,19 @@ function props(body: Body | undefined): Body {
 }
 
 /** Reads VMs, NICs, VNets, NSGs, vaults and protection status with ARM GETs and backupStatus. */
+
+/** A protected item's backup health fields, copied from its ARM body into the row the rules read. */
+const HEALTH_FIELDS = [
+  'protectionStatus',
+  'healthStatus',
+  'lastBackupStatus',
+  'lastBackupTime',
+  'lastRecoveryPoint',
+  'healthDetails',
+  'kpisHealths',
+  'policyId',
+  'policyType',
+] as const;
 export class ArmResourceReader implements ResourceReader {
   constructor(private readonly clients: AzureClients) {}
 
@@ -133,8 +146,9 @@ export class ArmResourceReader implements ResourceReader {
       const fabric = status.fabricName ?? 'Azure';
       // backupStatus says `Protected` for a stopped or soft-deleted item too (the VM still belongs to that
       // vault): the item's own state tells them apart, so that vm-protection-unhealthy sees what a sweep sees.
+      const health: Body = {};
       const state =
-        (await this.protectedItemState(status.vaultId, fabric, container, item)) ??
+        (await this.protectedItemState(status.vaultId, fabric, container, item, health)) ??
         (protectedStatus === 'protected'
           ? 'ProtectionConfigured'
           : protectedStatus === 'protecting'
@@ -151,6 +165,7 @@ export class ArmResourceReader implements ResourceReader {
           policyName: status.policyName,
           currentProtectionState: state,
           dataSourceInfo: { resourceLocation: location },
+          ...health,
         },
       });
     }
@@ -161,13 +176,15 @@ export class ArmResourceReader implements ResourceReader {
    * The protected item's state in Resource Graph's words (`currentProtectionState`), from a GET of the item:
    * its ARM `protectionState` (Protected, IRPending, ProtectionStopped, ProtectionPaused, BackupsSuspended,
    * ProtectionError) and `isScheduledForDeferredDelete` (soft-deleted). Undefined when the item cannot be
-   * read (gone, or a vault of a subscription the identity cannot read).
+   * read (gone, or a vault of a subscription the identity cannot read). The item's backup health
+   * (vm-backup-failing's fields, docs/azure-facts.md §10) is copied into `health`, as Resource Graph has it.
    */
   private async protectedItemState(
     vaultId: string,
     fabric: string,
     container: string,
     item: string,
+    health: Body,
   ): Promise<string | undefined> {
     const v = tryParseResourceId(vaultId);
     const vaultName = v?.names[0];
@@ -184,6 +201,11 @@ export class ArmResourceReader implements ResourceReader {
       throw e;
     }
     const p = props(body);
+    // The SDK may have turned the times into Dates in the parsed body: rows carry ISO strings.
+    for (const key of HEALTH_FIELDS) {
+      const v = p[key];
+      if (v !== undefined && v !== null) health[key] = v instanceof Date ? v.toISOString() : v;
+    }
     if (typeof p.currentProtectionState === 'string' && p.currentProtectionState) return p.currentProtectionState;
     if (p.isScheduledForDeferredDelete === true) return 'SoftDeleted';
     switch (stringOf(p.protectionState).toLowerCase()) {
