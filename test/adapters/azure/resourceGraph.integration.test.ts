@@ -78,7 +78,7 @@ describe('ResourceGraphInventory paging (2,500 VM rows)', () => {
     const { inventory, events } = inventoryFor(emu);
     const rows = await inventory.fetchRows({ subscriptions: [], managementGroups: [] });
     // The 2,500 VMs, and the resource groups they are in (resource-groups.kql reads ResourceContainers).
-    const byType = (t: string) => rows.filter((r) => String(r.type).toLowerCase() === t);
+    const byType = (t: string) => rows.filter((r) => String((r as { type?: unknown }).type).toLowerCase() === t);
     expect(byType('microsoft.compute/virtualmachines')).toHaveLength(2500);
     expect(byType('microsoft.resources/subscriptions/resourcegroups').length).toBe(rows.length - 2500);
     const queried = new Set(events.filter((e) => e.kind === 'page').map((e) => e.query));
