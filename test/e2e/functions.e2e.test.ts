@@ -170,13 +170,13 @@ describe('remediate mode, tenant-wide', () => {
       ['completed', 1, 2],
     ]);
     expect(delivered.map((d) => d.logs.map((l) => l.message.replace(/^sweep \S+ /, '')).join())).toEqual([
-      'shard 1/3: 54 findings (49 open), 17 job(s) enqueued, 0 resolved (dequeue 1)',
+      'shard 1/3: 54 findings (49 open), 16 job(s) enqueued, 0 resolved (dequeue 1)',
       'shard 2/3: 0 findings (0 open), 0 job(s) enqueued, 0 resolved (dequeue 1)',
       'shard 3/3: 0 findings (0 open), 0 job(s) enqueued, 0 resolved; sweep completed (dequeue 1)',
     ]);
 
     const queued = (await jobs.peek()) as RemediationJobMessage[];
-    expect(queued).toHaveLength(17);
+    expect(queued).toHaveLength(16);
     expect(queued.every((j) => j.sweepId === sweepId && j.trigger === 'timer')).toBe(true);
     const kinds = queued.map((j) => j.actions.map((a) => `${a.kind} ${a.target.split('/').pop() ?? ''}`).join(' + '));
     expect(kinds).toContain(
@@ -235,8 +235,9 @@ describe('remediate mode, tenant-wide', () => {
   it('3. remediationJob workers remediate: vaults, protected items and NSG rules appear in Azure', async () => {
     const delivered = await jobs.drain();
     const done = delivered.filter((d) => d.outcome === 'completed');
-    expect(done).toHaveLength(16);
-    expect(delivered).toHaveLength(16 + 5);
+    // 15 jobs: vm-app-weu-04 (backup-exempt: ask-bob) gets none, its exemption tag being unreadable.
+    expect(done).toHaveLength(15);
+    expect(delivered).toHaveLength(15 + 5);
     const state = stack.emu.state();
     const vaults = state.resources
       .filter((r) => r['type'] === 'microsoft.recoveryservices/vaults')
