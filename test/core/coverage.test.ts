@@ -25,13 +25,16 @@ describe('coverage (issue 9 item 1)', () => {
       'properties as JSON text',
       (r: Record<string, unknown>) => ({ ...r, properties: JSON.stringify(r['properties']) }),
     ],
-  ])('is incomplete, exit 4, when rows are rejected: %s', (_label, broken) => {
-    const { report } = assess(rows.map(broken), DEFAULT_ENGINE_CONFIG, now);
-    expect(report.summary.open).toBe(0);
-    expect(report.summary.coverage.complete).toBe(false);
-    expect(report.summary.coverage.rejectedRows).toBe(rows.length);
-    expect(exitCodeOf(report)).toBe(4);
-  });
+  ] as [string, (r: Record<string, unknown>) => Record<string, unknown>][])(
+    'is incomplete, exit 4, when rows are rejected: %s',
+    (_label, broken) => {
+      const { report } = assess(rows.map(broken), DEFAULT_ENGINE_CONFIG, now);
+      expect(report.summary.open).toBe(0);
+      expect(report.summary.coverage.complete).toBe(false);
+      expect(report.summary.coverage.rejectedRows).toBe(rows.length);
+      expect(exitCodeOf(report)).toBe(4);
+    },
+  );
 
   it('names backup data that is missing: VMs without vaults or protected items', () => {
     const noBackup = rows.filter((r) => !String(r['type']).toLowerCase().startsWith('microsoft.recoveryservices/'));
