@@ -198,7 +198,7 @@ describe('remediate mode, tenant-wide', () => {
       resolved: 0,
     });
     const entries = await stack.ledger.list();
-    expect(entries).toHaveLength(49);
+    expect(entries).toHaveLength(54);
     expect(entryOf(entries, 'vm-unprotected', HELD)).toMatchObject({
       status: 'open',
       severity: 'high',
