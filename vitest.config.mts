@@ -1,16 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
-
-const emulatorSrc = fileURLToPath(new URL('./packages/emulator/src/', import.meta.url));
+import { emulatorFromSources } from './vitest.shared.mjs';
 
 export default defineConfig({
-  // Tests run the emulator from its TypeScript sources, as the typecheck's `paths` do.
-  resolve: {
-    alias: [
-      { find: /^@backup-warden\/emulator$/, replacement: `${emulatorSrc}index.ts` },
-      { find: /^@backup-warden\/emulator\/(.*)$/, replacement: `${emulatorSrc}$1.ts` },
-    ],
-  },
+  resolve: emulatorFromSources,
   test: {
     include: ['test/**/*.test.ts'],
     // test/fidelity reads shared/ beside the repository: `npm run test:fidelity` runs it, with its own config.

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { emulatorFromSources } from './vitest.shared.mjs';
 
 // `npm run test:fidelity`: the checks against Microsoft's published examples and the responses recorded from live
 // Azure, which live in shared/ beside the repository. Without it there is nothing to compare against: say so in one
@@ -11,16 +12,8 @@ if (!existsSync(shared)) {
   process.exit(1);
 }
 
-const emulatorSrc = fileURLToPath(new URL('./packages/emulator/src/', import.meta.url));
-
 export default defineConfig({
-  // The emulator runs from its TypeScript sources, as in `npm test`.
-  resolve: {
-    alias: [
-      { find: /^@backup-warden\/emulator$/, replacement: `${emulatorSrc}index.ts` },
-      { find: /^@backup-warden\/emulator\/(.*)$/, replacement: `${emulatorSrc}$1.ts` },
-    ],
-  },
+  resolve: emulatorFromSources,
   test: {
     include: ['test/fidelity/**/*.test.ts'],
     testTimeout: 60_000,

@@ -1,17 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-
-const emulatorSrc = fileURLToPath(new URL('./packages/emulator/src/', import.meta.url));
+import { emulatorFromSources } from './vitest.shared.mjs';
 
 // `npm run test:reliability`: fault scenarios against the emulator and fuzzers at every input boundary.
 // Bounded: every loop has a count and a time limit, and the whole run stays under five minutes.
 export default defineConfig({
-  resolve: {
-    alias: [
-      { find: /^@backup-warden\/emulator$/, replacement: `${emulatorSrc}index.ts` },
-      { find: /^@backup-warden\/emulator\/(.*)$/, replacement: `${emulatorSrc}$1.ts` },
-    ],
-  },
+  resolve: emulatorFromSources,
   test: {
     include: ['test/reliability/**/*.test.ts'],
     globalSetup: ['./test/reliability/setup.ts'],
