@@ -4,7 +4,7 @@
  * and a verifying sweep must plan nothing, with no duplicate and no pre-existing object changed.
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { builtCli, explain, faultScenario } from './harness';
+import { builtCli, expectConvergedAfterFaults, faultScenario } from './harness';
 
 const SCENARIOS: [string, string][] = [
   ['a connection reset before the server acts', 'reset-before=0.3@PUT'],
@@ -20,17 +20,6 @@ describe('sweep --apply under connection faults converges once the faults stop',
   });
 
   it.each(SCENARIOS)('%s (%s)', async (label, spec) => {
-    const o = await faultScenario(label, spec, open);
-    const why = explain(o);
-    expect(
-      Object.values(o.injected).reduce((a, b) => a + b, 0),
-      `no fault was injected\n${why}`,
-    ).toBeGreaterThan(0);
-    expect(o.faulty.timedOut, `the faulty run hung\n${why}`).toBe(false);
-    expect(o.clean.timedOut, `the run after the faults hung\n${why}`).toBe(false);
-    expect(o.planned, `the verifying sweep still plans actions\n${why}`).toBe(0);
-    expect(o.extraOpen, why).toEqual([]);
-    expect(o.duplicates, why).toEqual([]);
-    expect(o.modified, why).toEqual([]);
+    expectConvergedAfterFaults(await faultScenario(label, spec, open));
   });
 });

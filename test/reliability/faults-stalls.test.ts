@@ -6,7 +6,7 @@
  * pre-existing object changed.
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { builtCli, explain, faultScenario } from './harness';
+import { builtCli, expectConvergedAfterFaults, faultScenario } from './harness';
 
 const SCENARIOS: [string, string][] = [
   ['a write that is never answered', 'hang=1x@PUT'],
@@ -22,17 +22,6 @@ describe('sweep --apply when stalled converges once the faults stop', () => {
   });
 
   it.each(SCENARIOS)('%s (%s)', async (label, spec) => {
-    const o = await faultScenario(label, spec, open);
-    const why = explain(o);
-    expect(
-      Object.values(o.injected).reduce((a, b) => a + b, 0),
-      `no fault was injected\n${why}`,
-    ).toBeGreaterThan(0);
-    expect(o.faulty.timedOut, `the faulty run hung\n${why}`).toBe(false);
-    expect(o.clean.timedOut, `the run after the faults hung\n${why}`).toBe(false);
-    expect(o.planned, `the verifying sweep still plans actions\n${why}`).toBe(0);
-    expect(o.extraOpen, why).toEqual([]);
-    expect(o.duplicates, why).toEqual([]);
-    expect(o.modified, why).toEqual([]);
+    expectConvergedAfterFaults(await faultScenario(label, spec, open));
   });
 });

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmulator, type EmulatorState, type RunningEmulator } from '@backup-warden/emulator';
+import { expect } from 'vitest';
 import type { Report } from '../../src/core/report';
 import { count } from './metrics';
 
@@ -415,4 +416,19 @@ export function explain(o: ScenarioOutcome): string {
     `verify: ${tail(o.verify)}; planned ${o.planned}; open beyond baseline: ${o.extraOpen.slice(0, 5).join(', ')}`,
     `duplicates: ${o.duplicates.join('; ') || 'none'}; modified: ${o.modified.join('; ') || 'none'}`,
   ].join('\n');
+}
+
+/** The scenario's promise: faults were injected, nothing hung, and one clean apply converged without damage. */
+export function expectConvergedAfterFaults(o: ScenarioOutcome): void {
+  const why = explain(o);
+  expect(
+    Object.values(o.injected).reduce((a, b) => a + b, 0),
+    `no fault was injected\n${why}`,
+  ).toBeGreaterThan(0);
+  expect(o.faulty.timedOut, `the faulty run hung\n${why}`).toBe(false);
+  expect(o.clean.timedOut, `the run after the faults hung\n${why}`).toBe(false);
+  expect(o.planned, `the verifying sweep still plans actions\n${why}`).toBe(0);
+  expect(o.extraOpen, why).toEqual([]);
+  expect(o.duplicates, why).toEqual([]);
+  expect(o.modified, why).toEqual([]);
 }
