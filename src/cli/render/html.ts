@@ -6,6 +6,7 @@ import type { Assessment } from '../../app/review';
 import { egressOf, reasonMeaning, type EgressExplanation } from '../../core/explain';
 import type { Finding } from '../../core/model';
 import { projectedScoreOf, type ScoreCell, type VmStanding } from '../../core/score';
+import { nounOf } from '../../core/actions';
 import { RULES } from '../../core/rules';
 import {
   describeAction,
@@ -191,13 +192,6 @@ const RULE_PHRASE: Record<string, [string, string]> = {
   'vault-soft-delete-disabled': ['vault has soft delete off', 'vaults have soft delete off'],
 };
 
-const KIND_NOUN: Record<string, [string, string]> = {
-  'create-vault': ['vault to create', 'vaults to create'],
-  'add-nsg-rule': ['NSG allow rule', 'NSG allow rules'],
-  'enable-protection': ['VM to protect', 'VMs to protect'],
-  'trigger-backup': ['first backup', 'first backups'],
-};
-
 /** The three-line story a reader needs first: what is wrong, what warden will do, what is left to a person. */
 function headline(a: Assessment): string {
   const open = a.report.findings.filter((f) => f.status === 'open');
@@ -210,7 +204,7 @@ function headline(a: Assessment): string {
     );
   const kinds = new Map<string, number>();
   for (const x of a.report.actions) kinds.set(x.kind, (kinds.get(x.kind) ?? 0) + 1);
-  const plan = [...kinds].map(([k, n]) => `${n} ${esc((KIND_NOUN[k] ?? [k, k])[n === 1 ? 0 : 1])}`);
+  const plan = [...kinds].map(([k, n]) => `${n} ${esc(nounOf(k)[n === 1 ? 0 : 1])}`);
   const projected = projectedScoreOf(a.standings, a.report);
   const applied = a.report.actions.some((x) => x.result);
   const left = open.filter((f) => reasonOf(f));

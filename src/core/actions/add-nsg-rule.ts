@@ -139,6 +139,7 @@ export const addNsgRule: ActionDefinition<AddNsgRuleAction> = {
       usedBy: 'securityRules.beginCreateOrUpdateAndWait polling (Azure-AsyncOperation: locations/{l}/operations/{id})',
     },
   ],
+  noun: ['NSG allow rule', 'NSG allow rules'],
   describe: (a) =>
     `${a.params.name} priority ${a.params.priority} → ${a.params.destinationAddressPrefix}:${a.params.destinationPortRanges.join(',')}`,
 };

@@ -82,6 +82,7 @@ export const createBackupPolicy: ActionDefinition<CreateBackupPolicyAction> = {
       usedBy: 'protectionPolicies.createOrUpdate answered 202: backupPolicies/{name}/operationResults/{id}',
     },
   ],
+  noun: ['backup policy to add', 'backup policies to add'],
   describe: (a) =>
     `${a.params.name} (Enhanced, daily ${a.params.dailyRunTime} UTC, ${a.params.retentionDays} days) in ${a.params.vaultId.split('/').pop() ?? ''}`,
 };

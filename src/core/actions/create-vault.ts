@@ -118,5 +118,6 @@ export const createVault: ActionDefinition<CreateVaultAction> = {
         'vaults.beginCreateOrUpdateAndWait polling (final-state-via location: vaults/{name}/operationResults/{id})',
     },
   ],
+  noun: ['vault to create', 'vaults to create'],
   describe: (a) => `${a.params.name} in ${a.params.location}, ${a.params.storageRedundancy}`,
 };

@@ -140,6 +140,7 @@ export const enableProtection: ActionDefinition<EnableProtectionAction> = {
         'protectedItems.createOrUpdate: enabling backup installs the backup extension on the VM (backup-rbac-rs-vault)',
     },
   ],
+  noun: ['VM to protect', 'VMs to protect'],
   describe: (a) => `vault ${shortVault(a.params.vaultId)}, policy ${a.params.policyId.split('/').pop() ?? ''}`,
 };
 

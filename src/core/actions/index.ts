@@ -47,6 +47,12 @@ export function definitionOf<K extends ActionKind>(kind: K): ActionDefinition<Ac
   return ACTIONS[kind];
 }
 
+/** The nouns reports count a kind's actions in; a kind this build does not know is named as it is. */
+export function nounOf(kind: string): readonly [string, string] {
+  const known = (Object.keys(ACTIONS) as ActionKind[]).find((k) => k === kind);
+  return known ? ACTIONS[known].noun : [kind, kind];
+}
+
 /** Indexes of the earlier actions that `actions[index]` waits for, by its kind's `dependsOn`. */
 export function dependenciesOf(actions: readonly Action[], index: number): number[] {
   const action = actions[index];

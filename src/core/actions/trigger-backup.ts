@@ -66,5 +66,6 @@ export const triggerBackup: ActionDefinition<TriggerBackupAction> = {
       usedBy: 'backupClient.backups.trigger',
     },
   ],
+  noun: ['first backup', 'first backups'],
   describe: (a) => `keep until ${a.params.recoveryPointExpiryTimeInUTC.slice(0, 10)}`,
 };

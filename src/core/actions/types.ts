@@ -75,6 +75,8 @@ export interface ActionDefinition<A extends { kind: string; target: string; reso
   permissions: readonly RequiredOperation[];
   /** One line for people: what the action will do. */
   describe(action: A): string;
+  /** What reports count the actions of this kind in: one, then several ("vault to create", "vaults to create"). */
+  noun: readonly [one: string, several: string];
 }
 
 /** The fields every queued action carries besides its kind and params. */
