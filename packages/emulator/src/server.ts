@@ -221,19 +221,7 @@ function faultError(
     }
     case '429':
       return route.family === 'graph'
-        ? new ArmError(
-            429,
-            'RateLimiting',
-            supportMessage(correlationId, engine.isoNow()),
-            [
-              {
-                code: 'RateLimiting',
-                message:
-                  'Client application has been throttled and should not attempt to repeat the request until an amount of time has elapsed. Please see https://aka.ms/resourcegraph-throttling for help.',
-              },
-            ],
-            { 'Retry-After': retryAfter },
-          )
+        ? graphThrottled(correlationId, engine.isoNow(), retryAfter)
         : new ArmError(
             429,
             'TooManyRequests',
@@ -341,19 +329,7 @@ export async function handle(engine: Engine, router: Router, req: IncomingMessag
       headers['x-ms-user-quota-resets-after'] = formatHms(q.resetsAfterMs);
       if (!q.ok) {
         engine.counters.throttled += 1;
-        throw new ArmError(
-          429,
-          'RateLimiting',
-          supportMessage(correlationId, engine.isoNow()),
-          [
-            {
-              code: 'RateLimiting',
-              message:
-                'Client application has been throttled and should not attempt to repeat the request until an amount of time has elapsed. Please see https://aka.ms/resourcegraph-throttling for help.',
-            },
-          ],
-          { 'Retry-After': String(Math.max(1, Math.ceil(q.resetsAfterMs / 1000))) },
-        );
+        throw graphThrottled(correlationId, engine.isoNow(), String(Math.max(1, Math.ceil(q.resetsAfterMs / 1000))));
       }
     } else {
       const sub = parseArmId(url.pathname).subscriptionId;
@@ -569,4 +545,21 @@ export function listen(
       resolve({ server, port: (server.address() as AddressInfo).port });
     });
   });
+}
+
+/** Resource Graph's answer to a caller over its quota: 429 RateLimiting with the service's own wording. */
+function graphThrottled(correlationId: string, now: string, retryAfter: string): ArmError {
+  return new ArmError(
+    429,
+    'RateLimiting',
+    supportMessage(correlationId, now),
+    [
+      {
+        code: 'RateLimiting',
+        message:
+          'Client application has been throttled and should not attempt to repeat the request until an amount of time has elapsed. Please see https://aka.ms/resourcegraph-throttling for help.',
+      },
+    ],
+    { 'Retry-After': retryAfter },
+  );
 }
