@@ -6,8 +6,10 @@ import {
   ACTIONS,
   definitionOf,
   dependenciesOf,
+  nounOf,
   type Action,
 } from '../../src/core/actions';
+import { assertNever } from '../../src/core/assert';
 import { RULES } from '../../src/core/rules';
 
 const SUB = '11111111-1111-1111-1111-111111111111';
@@ -53,6 +55,20 @@ const nsgRule: Action = {
 };
 
 describe('action registry', () => {
+  it('names the actions of each kind for reports, one and several, and a kind it does not know as it is', () => {
+    for (const kind of ACTION_KINDS) {
+      const [one, several] = nounOf(kind);
+      expect(one.length, kind).toBeGreaterThan(0);
+      expect(several, kind).not.toBe(one);
+    }
+    expect(nounOf('enable-protection')).toEqual(['VM to protect', 'VMs to protect']);
+    expect(nounOf('move-vault')).toEqual(['move-vault', 'move-vault']);
+  });
+
+  it('refuses a kind outside the union where a switch meets one at run time', () => {
+    expect(() => assertNever('move-vault' as never, 'action kind')).toThrow('unexpected action kind: "move-vault"');
+  });
+
   it('lists each kind once, in plan order, keyed by its own kind', () => {
     expect(ACTION_KINDS).toEqual([
       'create-vault',
