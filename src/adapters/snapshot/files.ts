@@ -19,23 +19,6 @@ export class SnapshotError extends Error {
   }
 }
 
-/**
- * Extracts the rows of one parsed snapshot document. A Service Tag Discovery API response (what
- * `az network list-service-tags --location <l> -o json` prints) is recognised by its shape and becomes one
- * row, so that offline what-if evaluates NSG prefixes exactly too.
- */
-export function rowsOfSnapshot(doc: unknown, file: string): unknown[] {
-  if (isServiceTagsDocument(doc)) return [doc];
-  const rows = Array.isArray(doc)
-    ? doc
-    : typeof doc === 'object' && doc !== null && Array.isArray((doc as { data?: unknown }).data)
-      ? (doc as { data: unknown[] }).data
-      : undefined;
-  if (!rows) throw new SnapshotError(file, SHAPE_EXPECTED);
-  if (rows.length === 0) throw new SnapshotError(file, 'holds no rows');
-  return rows;
-}
-
 const SHAPE_EXPECTED =
   'expected a JSON array of rows or an object with a "data" array (az graph query -o json), or a service tags list (az network list-service-tags -o json)';
 

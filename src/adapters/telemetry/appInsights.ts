@@ -198,13 +198,3 @@ export function createTelemetry(options: TelemetryOptions = {}): TelemetrySink {
     },
   };
 }
-
-/** Flushes and shuts the SDK down (end of a CLI run); a later {@link createTelemetry} sets it up again. */
-export async function shutdownTelemetry(): Promise<void> {
-  const current = shared;
-  if (!current) return;
-  shared = undefined;
-  await flushChain;
-  await current.client.flush();
-  await current.client.shutdown();
-}
